@@ -1,0 +1,192 @@
+"""The ``lastmile`` command line: solve, demo, bench, schema. Errors print one line and exit non-zero."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from geo import MatrixProvider, RoadGraphProvider, StraightLineProvider
+from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
+from routing.plan_json import plan_to_geojson, plan_to_json
+
+__all__ = ["app"]
+
+app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
+                  help="lastmile: last-mile delivery routing from stores and forward warehouses.")
+console = Console(stderr=True)
+REPO_DATA = Path(__file__).resolve().parents[1] / "data"
+T = TypeVar("T")
+
+
+def _run(action: Callable[[], T]) -> T:
+    """Run a command body; map errors to a one-line message and an exit code (2 bad input, 1 anything else)."""
+    try:
+        return action()
+    except InputError as exc:
+        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+    except Exception as exc:  # never a stack trace for the user; the message says what broke
+        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+
+
+@contextmanager
+def _progress_bar(time_limit_s: float) -> Iterator[Callable[[str, float, int], None]]:
+    with Progress(TextColumn("{task.description:<18}"), BarColumn(), TextColumn("{task.fields[objective]}"),
+                  TimeElapsedColumn(), console=console, transient=False) as bar:
+        task = bar.add_task("building", total=time_limit_s, objective="")
+
+        def report(phase: str, elapsed_s: float, objective: int) -> None:
+            bar.update(task, description=phase, completed=min(elapsed_s, time_limit_s), objective=f"cost {objective:,}")
+
+        yield report
+        bar.update(task, description="done", completed=time_limit_s)
+
+
+def _provider(roads: Path | None, cache_dir: Path | None) -> MatrixProvider:
+    if roads is None:
+        return StraightLineProvider()
+    if not roads.exists():
+        raise InputError(f"--roads: no such file {roads}")
+    return RoadGraphProvider(roads, cache_dir=cache_dir)
+
+
+def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams, seed: int) -> Plan:
+    started = time.monotonic()
+    with console.status("travel matrix"):
+        matrix = provider.matrix(problem.locations(), sorted({c.profile for c in problem.couriers}))
+    left = params.time_limit_s - (time.monotonic() - started)
+    if left <= 0.2:
+        raise InputError(f"--time-limit: {params.time_limit_s} s is used up by the travel matrix alone")
+    with _progress_bar(left) as report:
+        return solve(problem, matrix, params=replace(params, time_limit_s=left), seed=seed, progress=report)
+
+
+def _print_summary(problem: Problem, plan: Plan) -> None:
+    s = plan.summary
+    table = Table(title=f"{problem.name}: {s.orders_served}/{len(problem.orders)} orders served")
+    for col in ("courier", "site", "profile", "stops", "km", "start", "end"):
+        table.add_column(col, justify="right" if col in ("stops", "km") else "left")
+    for r in plan.routes:
+        c = problem.couriers[r.courier]
+        start, end = (_clock(problem, t) for t in (r.start_s, r.end_s))
+        table.add_row(c.id, problem.sites[r.site].id, c.profile, str(len(r.stops)), f"{r.distance_m / 1000:.1f}",
+                      start, end)
+    table.add_section()
+    table.add_row("total", "", "", str(s.orders_served), f"{s.distance_m / 1000:.1f}", "", "")
+    Console().print(table)
+    reasons: dict[str, int] = {}
+    for u in plan.unassigned:
+        reasons[u.reason.value] = reasons.get(u.reason.value, 0) + 1
+    if reasons:
+        Console().print("unassigned: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
+    Console().print(f"{s.routes} routes, {s.distance_m / 1000:.1f} km, {s.duration_s / 3600:.1f} courier-hours, "
+                    f"solved in {plan.stats.wall_s:.1f} s ({plan.stats.solutions} solutions)")
+
+
+def _clock(problem: Problem, seconds: int) -> str:
+    """``HH:MM`` local to the problem's epoch, or seconds for a problem without one."""
+    return f"{problem.epoch + timedelta(seconds=seconds):%H:%M}" if problem.epoch else str(seconds)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    """Write JSON atomically: to a temporary file first, then renamed, so a failure leaves no half file."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=1) + "\n")
+        tmp.replace(path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
+
+
+def _solve_and_write(problem_path: Path, out: Path, geojson: Path | None, params: SolveParams, seed: int,
+                     roads: Path | None, cache_dir: Path | None) -> None:
+    problem = load_problem(problem_path)
+    plan = _solve_file(problem, _provider(roads, cache_dir), params, seed)
+    _write_json(out, plan_to_json(problem, plan))
+    if geojson is not None:
+        _write_json(geojson, plan_to_geojson(problem, plan))
+    _print_summary(problem, plan)
+    console.print(f"wrote {out}" + (f" and {geojson}" if geojson else ""))
+
+
+TimeLimit = Annotated[float, typer.Option("--time-limit", help="hard wall-clock budget in seconds, matrix included")]
+Seed = Annotated[int, typer.Option("--seed", help="seed for repeatable runs")]
+
+
+@app.command("solve")
+def solve_command(
+    problem: Annotated[Path, typer.Argument(help="problem JSON (docs/problem-format.md)")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="where to write the plan JSON")] = Path("plan.json"),
+    time_limit: TimeLimit = 10.0,
+    seed: Seed = 0,
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="also write the routes as GeoJSON")] = None,
+    roads: Annotated[Path | None, typer.Option("--roads", help="OSM .pbf for road travel times "
+                                               "(default: straight line x 1.3 at profile speed)")] = None,
+    params: Annotated[Path | None, typer.Option("--params", help="solver parameters TOML")] = None,
+    cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")] = None,
+) -> None:
+    """Solve PROBLEM and write the plan (routes, stop times, unassigned orders with reasons)."""
+
+    def body() -> None:
+        base = SolveParams.from_toml(params) if params else SolveParams()
+        _solve_and_write(problem, out, geojson, replace(base, time_limit_s=time_limit), seed, roads, cache_dir)
+
+    _run(body)
+
+
+@app.command("demo")
+def demo_command(
+    out_dir: Annotated[Path, typer.Option("--out-dir", help="where to write plan.json and routes.geojson")] = Path("."),
+    time_limit: TimeLimit = 20.0,
+) -> None:
+    """Solve the shipped sample: a morning in central Helsinki on the real street network."""
+
+    def body() -> None:
+        sample = REPO_DATA / "sample_problem.json"
+        if not sample.exists():
+            raise InputError(f"demo: {sample} is missing; install from a checkout with `pip install -e .`")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _solve_and_write(sample, out_dir / "plan.json", out_dir / "routes.geojson",
+                         SolveParams(time_limit_s=time_limit), 0, REPO_DATA / "helsinki.osm.pbf",
+                         REPO_DATA.parent / ".lastmile-cache")
+
+    _run(body)
+
+
+@app.command("schema")
+def schema_command() -> None:
+    """Print the JSON Schema of the problem format."""
+    sys.stdout.write(json.dumps(problem_json_schema(), indent=1) + "\n")
+
+
+@app.command("bench")
+def bench_command(
+    set_name: Annotated[str, typer.Argument(metavar="SET", help="e.g. vrptw/solomon, pdptw/li_lim_100")],
+    instances: Annotated[str | None, typer.Option("--instances", help="comma-separated names (default: all)")] = None,
+    time_limit: TimeLimit = 10.0,
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="benchmark data (default ../shared/benchmarks)")]
+    = None,
+    out: Annotated[Path, typer.Option("--out", help="results CSV")] = Path("results.csv"),
+    seed: Seed = 0,
+) -> None:
+    """Solve public benchmark instances and compare with the best-known solutions."""
+    from benchmarks.runner import run_bench
+
+    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, time_limit, data_dir, out, seed,
+                           console))

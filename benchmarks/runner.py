@@ -1,0 +1,135 @@
+"""``lastmile bench``: solve public instances, re-check the routes independently, compare with best-known.
+
+Each row of the results CSV is recomputed by :mod:`benchmarks.checker` from the returned routes (double
+precision), never taken from the solver: ``set,instance,vehicles,distance,bks_vehicles,bks_distance,gap_pct,
+feasible,wall_s``. ``wall_s`` covers reading, converting, solving and checking the instance.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from benchmarks.checker import check_routes
+from benchmarks.convert import instance_to_problem, plan_to_routes
+from benchmarks.instances import list_instances, read_bks, read_instance
+from routing import InputError, SolveParams, solve
+
+__all__ = ["COLUMNS", "BenchRow", "default_data_dir", "run_bench", "run_instance"]
+
+COLUMNS = ("set", "instance", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct", "feasible", "wall_s")
+
+
+@dataclass(frozen=True)
+class BenchRow:
+    """One instance's result, as written to the CSV."""
+
+    set: str
+    instance: str
+    vehicles: int
+    distance: float
+    bks_vehicles: int | None
+    bks_distance: float | None
+    feasible: bool
+    wall_s: float
+
+    @property
+    def gap_pct(self) -> float | None:
+        """Distance above the best-known, in percent (whatever the number of routes)."""
+        return None if self.bks_distance is None else 100 * (self.distance / self.bks_distance - 1)
+
+    def as_csv(self) -> list[str]:
+        """The row's cells, in ``COLUMNS`` order."""
+        gap = self.gap_pct
+        return [self.set, self.instance, str(self.vehicles), f"{self.distance:.4f}",
+                "" if self.bks_vehicles is None else str(self.bks_vehicles),
+                "" if self.bks_distance is None else f"{self.bks_distance:.4f}",
+                "" if gap is None else f"{gap:.3f}", str(self.feasible).lower(), f"{self.wall_s:.2f}"]
+
+
+def default_data_dir() -> Path | None:
+    """``../shared/benchmarks`` beside the project checkout, if it exists."""
+    candidate = Path(__file__).resolve().parents[1].parent / "shared" / "benchmarks"
+    return candidate if candidate.is_dir() else None
+
+
+def run_instance(path: Path, set_name: str, time_limit_s: float, seed: int,
+                 bks: dict[tuple[str, str], tuple[int, float]]) -> BenchRow:
+    """Read, solve and independently check one instance within ``time_limit_s`` (reading included)."""
+    started = time.monotonic()
+    instance = read_instance(path, set_name)
+    problem, matrix, nodes = instance_to_problem(instance)
+    left = time_limit_s - (time.monotonic() - started)
+    plan = solve(problem, matrix, params=SolveParams(time_limit_s=max(left, 0.2)), seed=seed)
+    check = check_routes(instance, plan_to_routes(plan, nodes))
+    best = bks.get((set_name, instance.name))
+    return BenchRow(set_name, instance.name, check.vehicles, check.distance, best[0] if best else None,
+                    best[1] if best else None, check.feasible, time.monotonic() - started)
+
+
+def _select(data_dir: Path, set_name: str, names: Sequence[str] | None) -> list[Path]:
+    if not (data_dir / set_name).is_dir():
+        sets = sorted(str(p.parent.relative_to(data_dir)) for p in data_dir.glob("*/*/*.txt"))
+        raise InputError(f"SET: no folder {set_name!r} in {data_dir}; sets: {', '.join(sorted(set(sets)))}")
+    paths = list_instances(data_dir, set_name)
+    if names is None:
+        return paths
+    by_name = {p.stem.lower(): p for p in paths}
+    missing = [n for n in names if n.lower() not in by_name]
+    if missing:
+        raise InputError(f"--instances: no instance {missing[0]!r} in {set_name}")
+    return [by_name[n.lower()] for n in names]
+
+
+def run_bench(set_name: str, names: Sequence[str] | None, time_limit_s: float, data_dir: Path | None, out: Path,
+              seed: int, console: Console) -> list[BenchRow]:
+    """Run a benchmark set, write the CSV (atomically, when done) and print a summary table."""
+    data_dir = data_dir or default_data_dir()
+    if data_dir is None or not data_dir.is_dir():
+        raise InputError("--data-dir: not given and ../shared/benchmarks does not exist")
+    set_name = set_name.strip("/")
+    paths = _select(data_dir, set_name, names)
+    bks = read_bks(data_dir / "bks.csv") if (data_dir / "bks.csv").exists() else {}
+    rows: list[BenchRow] = []
+    tmp = out.with_name(out.name + ".tmp")
+    with tmp.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(COLUMNS)
+        for k, path in enumerate(paths, 1):
+            row = run_instance(path, set_name, time_limit_s, seed, bks)
+            rows.append(row)
+            writer.writerow(row.as_csv())
+            fh.flush()
+            gap = "" if row.gap_pct is None else f" gap {row.gap_pct:+.2f}%"
+            console.print(f"[{k}/{len(paths)}] {row.instance}: {row.vehicles} routes (bks {row.bks_vehicles}), "
+                          f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
+                          f"{row.wall_s:.1f} s", highlight=False)
+    tmp.replace(out)
+    _print_summary(set_name, rows, time_limit_s)
+    console.print(f"wrote {out}")
+    return rows
+
+
+def _print_summary(set_name: str, rows: list[BenchRow], time_limit_s: float) -> None:
+    known = [r for r in rows if r.bks_vehicles is not None]
+    at_bks = [r for r in known if r.vehicles <= (r.bks_vehicles or 0) and r.gap_pct is not None]
+    table = Table(title=f"{set_name}: {len(rows)} instances at {time_limit_s:g} s")
+    for col in ("feasible", "routes > BKS", "routes > BKS+1", "extra routes", "at BKS routes", "mean gap there",
+                "max wall_s"):
+        table.add_column(col, justify="right")
+    table.add_row(
+        f"{sum(r.feasible for r in rows)}/{len(rows)}",
+        str(sum(r.vehicles > (r.bks_vehicles or 0) for r in known)),
+        str(sum(r.vehicles > (r.bks_vehicles or 0) + 1 for r in known)),
+        str(sum(r.vehicles - (r.bks_vehicles or 0) for r in known)),
+        str(len(at_bks)),
+        f"{sum(r.gap_pct or 0 for r in at_bks) / len(at_bks):+.2f}%" if at_bks else "-",
+        f"{max((r.wall_s for r in rows), default=0):.1f}",
+    )
+    Console().print(table)

@@ -1,0 +1,1 @@
+"""Forecasting: demand prediction and pre-positioning at forward warehouses (to come)."""

@@ -1,0 +1,165 @@
+"""Road travel times from an OpenStreetMap extract: pyosmium → networkx graph → scipy Dijkstra matrix.
+
+Each vehicle profile gets its own directed graph of the ways it may use, with ``length_m`` (great-circle, per
+segment) and ``travel_s`` (length at a speed per highway type) on every edge; only the largest strongly connected
+component is kept, so every snapped point can reach every other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import osmium
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import dijkstra
+from scipy.spatial import cKDTree
+
+from geo.haversine import haversine_m
+from geo.matrix import Matrix, Point
+from geo.profiles import speed_kph
+
+__all__ = ["HIGHWAY_SPEED_KPH", "RoadGraphProvider", "load_road_graph"]
+
+_CAR = {"motorway": 50, "trunk": 40, "primary": 35, "secondary": 30, "tertiary": 30, "unclassified": 25,
+        "residential": 20, "living_street": 10, "service": 10}
+_BIKE_ONLY = {"cycleway": 16, "path": 12, "track": 12, "pedestrian": 8, "footway": 8, "bridleway": 8}
+_FOOT_ONLY = {"footway": 5, "pedestrian": 5, "path": 5, "steps": 2, "cycleway": 5, "track": 5, "corridor": 5}
+HIGHWAY_SPEED_KPH: dict[str, dict[str, float]] = {
+    "car": {**_CAR, **{f"{k}_link": v for k, v in _CAR.items() if k in ("motorway", "trunk", "primary", "secondary",
+                                                                        "tertiary")}},
+    "bike": {**{k: 15 for k in _CAR if k not in ("motorway", "trunk")}, **_BIKE_ONLY},
+    "foot": {**{k: 5 for k in _CAR if k not in ("motorway", "trunk")}, **_FOOT_ONLY},
+}
+"""Speed per OSM ``highway`` value for each profile; a way whose type is missing is not used by the profile."""
+
+
+def _oneway(tags: osmium.osm.TagList, profile: str) -> int:
+    """1: only along the way, -1: only against it, 0: both directions."""
+    if profile == "foot":
+        return 0
+    if profile == "bike" and (tags.get("highway") == "cycleway" or tags.get("oneway:bicycle") == "no"):
+        return 0
+    value = tags.get("oneway", "")
+    if value in ("yes", "true", "1") or tags.get("junction") == "roundabout" or tags.get("highway") == "motorway":
+        return 1
+    return -1 if value == "-1" else 0
+
+
+def load_road_graph(pbf_path: Path, profile: str) -> nx.DiGraph:
+    """The directed road graph of ``profile`` from an ``.osm.pbf`` file, largest strongly connected part only.
+
+    Nodes carry ``lat``/``lon``; edges ``length_m`` and ``travel_s``. Raises ``ValueError`` for an unknown profile
+    and ``OSError`` if the file cannot be read.
+    """
+    if profile not in HIGHWAY_SPEED_KPH:
+        raise ValueError(f"profile: unknown vehicle profile {profile!r}; known: {', '.join(HIGHWAY_SPEED_KPH)}")
+    speeds = HIGHWAY_SPEED_KPH[profile]
+    graph = nx.DiGraph()
+    processor = osmium.FileProcessor(str(pbf_path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+    for way in processor.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)).with_filter(
+        osmium.filter.KeyFilter("highway")
+    ):
+        kph = speeds.get(way.tags.get("highway", ""))
+        if kph is None or way.tags.get("access") in ("no", "private") or way.tags.get("area") == "yes":
+            continue
+        nodes = [(n.ref, n.lat, n.lon) for n in way.nodes if n.location.valid()]
+        direction = _oneway(way.tags, profile)
+        for (a, lat_a, lon_a), (b, lat_b, lon_b) in zip(nodes, nodes[1:], strict=False):
+            length = float(haversine_m(lat_a, lon_a, lat_b, lon_b))
+            graph.add_node(a, lat=lat_a, lon=lon_a)
+            graph.add_node(b, lat=lat_b, lon=lon_b)
+            data = {"length_m": length, "travel_s": length / (kph / 3.6)}
+            if direction >= 0:
+                graph.add_edge(a, b, **data)
+            if direction <= 0:
+                graph.add_edge(b, a, **data)
+    if graph.number_of_nodes() == 0:
+        raise ValueError(f"{pbf_path}: no ways usable by profile {profile!r}")
+    largest = max(nx.strongly_connected_components(graph), key=len)
+    return graph.subgraph(largest).copy()
+
+
+class _Network:
+    """A profile's graph as arrays: node coordinates, a KD-tree for snapping, CSR matrices for Dijkstra."""
+
+    def __init__(self, graph: nx.DiGraph) -> None:
+        nodes = list(graph.nodes)
+        index = {n: k for k, n in enumerate(nodes)}
+        self.lat = np.array([graph.nodes[n]["lat"] for n in nodes])
+        self.lon = np.array([graph.nodes[n]["lon"] for n in nodes])
+        self._cos = float(np.cos(np.radians(self.lat.mean())))
+        self.tree = cKDTree(self._project(self.lat, self.lon))
+        rows = np.array([index[a] for a, _ in graph.edges])
+        cols = np.array([index[b] for _, b in graph.edges])
+        shape = (len(nodes), len(nodes))
+        self.travel = csr_matrix((np.array([d["travel_s"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
+        self.length = csr_matrix((np.array([d["length_m"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
+
+    def _project(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+        return np.column_stack([lon * 111_320.0 * self._cos, lat * 110_540.0])
+
+    def snap(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Nearest graph node of each point and the straight-line metres to it."""
+        _, nearest = self.tree.query(self._project(lat, lon))
+        return nearest, haversine_m(lat, lon, self.lat[nearest], self.lon[nearest])
+
+
+class RoadGraphProvider:
+    """Travel matrices on the road network of an OSM extract, per profile, with an optional on-disk cache.
+
+    Each point is snapped to its nearest node of the profile's graph; the walk to it (straight line at the
+    profile's speed) is added at both ends. Durations are fastest paths; distances are shortest paths (a second
+    Dijkstra on length), which can differ slightly from the length of the fastest path.
+    """
+
+    def __init__(self, pbf_path: Path, cache_dir: Path | None = None) -> None:
+        self.pbf_path = Path(pbf_path)
+        self.cache_dir = Path(cache_dir) if cache_dir is not None else None
+        self._networks: dict[str, _Network] = {}
+
+    def network(self, profile: str) -> _Network:
+        """The (memoised) graph arrays of ``profile``."""
+        if profile not in self._networks:
+            self._networks[profile] = _Network(load_road_graph(self.pbf_path, profile))
+        return self._networks[profile]
+
+    def _cache_file(self, points: np.ndarray, profile: str) -> Path | None:
+        if self.cache_dir is None:
+            return None
+        stat = self.pbf_path.stat()
+        key = hashlib.sha256(np.round(points, 6).tobytes() + f"{profile}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        return self.cache_dir / f"roads-{key.hexdigest()[:24]}.npz"
+
+    def _profile_matrix(self, points: np.ndarray, profile: str) -> tuple[np.ndarray, np.ndarray]:
+        cached = self._cache_file(points, profile)
+        if cached is not None and cached.exists():
+            with np.load(cached) as data:
+                return data["distance_m"], data["duration_s"]
+        net = self.network(profile)
+        nodes, offset_m = net.snap(points[:, 0], points[:, 1])
+        unique, inverse = np.unique(nodes, return_inverse=True)
+        travel = dijkstra(net.travel, indices=unique)[:, unique][np.ix_(inverse, inverse)]
+        length = dijkstra(net.length, indices=unique)[:, unique][np.ix_(inverse, inverse)]
+        walk_s = offset_m / (speed_kph(profile) / 3.6)
+        distance = np.rint(length + offset_m[:, None] + offset_m[None, :]).astype(np.int64)
+        duration = np.rint(travel + walk_s[:, None] + walk_s[None, :]).astype(np.int64)
+        np.fill_diagonal(distance, 0)
+        np.fill_diagonal(duration, 0)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_name(cached.stem + ".tmp.npz")
+            np.savez(tmp, distance_m=distance, duration_s=duration)
+            tmp.replace(cached)
+        return distance, duration
+
+    def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
+        """The road matrix between ``(lat, lon)`` points for each profile (``ValueError`` if unknown)."""
+        xy = np.asarray(points, dtype=float).reshape(-1, 2)
+        distances, durations = {}, {}
+        for profile in profiles:
+            distances[profile], durations[profile] = self._profile_matrix(xy, profile)
+        return Matrix(distances, durations)

@@ -1,0 +1,67 @@
+"""Solver parameters: one frozen dataclass, loadable from TOML."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from routing.errors import InputError
+
+__all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "SolveParams"]
+
+FIRST_SOLUTIONS = (
+    "PARALLEL_CHEAPEST_INSERTION",
+    "LOCAL_CHEAPEST_INSERTION",
+    "SEQUENTIAL_CHEAPEST_INSERTION",
+    "SAVINGS",
+    "PATH_CHEAPEST_ARC",
+)
+METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How hard and how to search.
+
+    ``time_limit_s`` is a hard wall-clock budget for the whole solve, matrix-independent work and model building
+    included; the best plan so far is returned when it runs out. ``solution_limit`` (if set) stops each search
+    phase after that many solutions instead, for repeatable tests. ``route_elimination`` tries to empty routes
+    after the first search, so fewer couriers are used. ``drop_penalty`` is the cost of leaving an order out
+    (``None``: far above any route cost); ``priority`` multiplies it by ``1 + priority``.
+    """
+
+    time_limit_s: float = 10.0
+    solution_limit: int | None = None
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    route_elimination: bool = True
+    elimination_share: float = 0.6
+    drop_penalty: int | None = None
+
+    def __post_init__(self) -> None:
+        if not self.time_limit_s > 0:
+            raise InputError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
+        if self.solution_limit is not None and self.solution_limit < 1:
+            raise InputError(f"solution_limit: must be >= 1, got {self.solution_limit}")
+        if self.first_solution not in FIRST_SOLUTIONS:
+            raise InputError(f"first_solution: must be one of {', '.join(FIRST_SOLUTIONS)}")
+        if self.metaheuristic not in METAHEURISTICS:
+            raise InputError(f"metaheuristic: must be one of {', '.join(METAHEURISTICS)}")
+        if not 0 <= self.elimination_share <= 1:
+            raise InputError(f"elimination_share: must be within [0, 1], got {self.elimination_share}")
+
+    @classmethod
+    def from_toml(cls, path: Path) -> SolveParams:
+        """Read parameters from a TOML file (top-level keys or a ``[solve]`` table); unknown keys are errors."""
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise InputError(f"{path}: {exc}") from exc
+        data = data.get("solve", data)
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise InputError(f"{path}: unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
+        return cls(**data)

@@ -1,0 +1,113 @@
+"""The result of a solve: routes with timed stops, unassigned orders with reasons, summary and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+__all__ = ["Plan", "Reason", "Route", "SolveStats", "Stop", "Summary", "Unassigned"]
+
+
+class Reason(StrEnum):
+    """Why an order is not in the plan, found by checking the order alone against every courier."""
+
+    NO_SKILLED_COURIER = "NO_SKILLED_COURIER"
+    NO_STOCK = "NO_STOCK"
+    OUT_OF_ZONE = "OUT_OF_ZONE"
+    OVER_CAPACITY = "OVER_CAPACITY"
+    NO_COURIER_ON_SHIFT = "NO_COURIER_ON_SHIFT"
+    WINDOW_UNREACHABLE = "WINDOW_UNREACHABLE"
+    FLEET_FULL = "FLEET_FULL"
+
+
+@dataclass(frozen=True)
+class Stop:
+    """One visit: the order (index), whether it is its pickup or its delivery, and its times and load.
+
+    ``load`` is what the courier carries after the stop, in grams.
+    """
+
+    order: int
+    kind: Literal["pickup", "delivery"]
+    node: int
+    arrival_s: int
+    start_s: int
+    departure_s: int
+    load_g: int
+
+
+@dataclass(frozen=True)
+class Route:
+    """A courier's route from its site (``start_s``) through the stops back to its last site (``end_s``)."""
+
+    courier: int
+    site: int
+    start_s: int
+    end_s: int
+    distance_m: int
+    stops: tuple[Stop, ...]
+
+    @property
+    def duration_s(self) -> int:
+        """Time from leaving the site to coming back."""
+        return self.end_s - self.start_s
+
+    @property
+    def orders(self) -> tuple[int, ...]:
+        """The orders delivered on this route, in visiting order."""
+        return tuple(s.order for s in self.stops if s.kind == "delivery")
+
+
+@dataclass(frozen=True)
+class Unassigned:
+    """An order left out of the plan, with the reason."""
+
+    order: int
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over the plan."""
+
+    routes: int
+    orders_served: int
+    orders_unassigned: int
+    distance_m: int
+    duration_s: int
+
+
+@dataclass(frozen=True)
+class SolveStats:
+    """How the solve went: wall time per phase, solutions found, the solver's objective and status."""
+
+    wall_s: float
+    objective: int
+    solutions: int
+    status: str
+    phases: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Routes (only couriers that are used), unassigned orders, and statistics."""
+
+    routes: tuple[Route, ...]
+    unassigned: tuple[Unassigned, ...]
+    stats: SolveStats
+
+    @property
+    def summary(self) -> Summary:
+        """Routes used, orders served and left out, total distance and duration."""
+        return Summary(
+            routes=len(self.routes),
+            orders_served=sum(len(r.orders) for r in self.routes),
+            orders_unassigned=len(self.unassigned),
+            distance_m=sum(r.distance_m for r in self.routes),
+            duration_s=sum(r.duration_s for r in self.routes),
+        )
+
+    def is_complete(self) -> bool:
+        """True when every order is served."""
+        return not self.unassigned

@@ -1,0 +1,237 @@
+"""The problem's JSON format: pydantic schemas at the edge, converted to the frozen domain model.
+
+Times are ISO 8601 with a UTC offset; inside they become integer seconds from the problem's ``epoch`` (given, or
+midnight of the earliest time mentioned, in its offset). Ids are strings; inside they become indices.
+The JSON Schema in ``docs/problem.schema.json`` is generated from these classes (``problem_json_schema()``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from routing.errors import InputError
+from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Window
+
+__all__ = ["ProblemSpec", "load_problem", "parse_problem", "problem_json_schema", "problem_to_spec"]
+
+LatLon = Annotated[
+    tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]],
+    Field(description="[latitude, longitude] in degrees (WGS 84)"),
+]
+NonNegative = Annotated[int, Field(ge=0)]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WindowSpec(_Spec):
+    """A time window; both ends ISO 8601 with an offset, e.g. ``2026-11-23T09:00:00+02:00``."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowSpec:
+        if self.end < self.start:
+            raise ValueError(f"end {self.end:%H:%M} before start {self.start:%H:%M}")
+        return self
+
+
+class SiteSpec(_Spec):
+    """A store or forward warehouse with its stock and, optionally, the zone it serves."""
+
+    id: str = Field(min_length=1)
+    kind: Literal["store", "forward_warehouse"]
+    location: LatLon
+    opening: WindowSpec
+    stock: dict[str, NonNegative] = Field(default_factory=dict, description="item id -> units on hand")
+    zone: list[LatLon] | None = Field(default=None, min_length=3, description="polygon of [lat, lon] vertices")
+
+
+class CapacitySpec(_Spec):
+    """What a courier can carry; volume and item count are unlimited when left out."""
+
+    weight_g: NonNegative
+    volume_cm3: NonNegative | None = None
+    items: NonNegative | None = None
+
+
+class CourierSpec(_Spec):
+    """A courier starting (and by default ending) at a site, within a shift."""
+
+    id: str = Field(min_length=1)
+    site: str = Field(description="id of the home site")
+    end_site: str | None = Field(default=None, description="id of the site the route ends at (default: site)")
+    shift: WindowSpec
+    profile: Literal["bike", "car", "foot"]
+    capacity: CapacitySpec
+    skills: list[str] = Field(default_factory=list)
+    fixed_cost: NonNegative = Field(default=0, description="cost of using this courier, in metres of driving")
+
+
+class PickupSpec(_Spec):
+    """Where and when a pickup-and-delivery order is collected."""
+
+    location: LatLon
+    windows: list[WindowSpec] = Field(min_length=1)
+    service_s: NonNegative = 0
+    max_ride_s: NonNegative | None = Field(default=None, description="longest allowed time from pickup to drop-off")
+
+
+class OrderSpec(_Spec):
+    """An order to deliver: from a site's stock (``items``) or collected at ``pickup``."""
+
+    id: str = Field(min_length=1)
+    location: LatLon
+    windows: list[WindowSpec] = Field(min_length=1)
+    items: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict)
+    weight_g: NonNegative = 0
+    volume_cm3: NonNegative = 0
+    service_s: NonNegative = 0
+    skills: list[str] = Field(default_factory=list)
+    priority: NonNegative = 0
+    site: str | None = Field(default=None, description="id of the site that must serve it")
+    pickup: PickupSpec | None = None
+
+
+class ProblemSpec(_Spec):
+    """A planning problem: sites, couriers, orders."""
+
+    name: str = "problem"
+    epoch: AwareDatetime | None = Field(default=None, description="time zero (default: midnight of the first day)")
+    sites: list[SiteSpec] = Field(min_length=1)
+    couriers: list[CourierSpec]
+    orders: list[OrderSpec]
+
+
+def _windows(spec: ProblemSpec) -> Iterator[WindowSpec]:
+    yield from (s.opening for s in spec.sites)
+    yield from (c.shift for c in spec.couriers)
+    for o in spec.orders:
+        yield from o.windows
+        if o.pickup:
+            yield from o.pickup.windows
+
+
+def _path(loc: tuple[int | str, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+
+
+def parse_problem(data: Any) -> Problem:
+    """Validate decoded JSON and build the domain :class:`~routing.model.Problem`; raise ``InputError`` naming
+    the first wrong field, e.g. ``orders[17].windows[0]: end 09:00 before start 10:00``."""
+    try:
+        spec = ProblemSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = _path(tuple(p for p in err["loc"] if p not in ("function-after[_ordered()]",)))
+        raise InputError(f"{where or 'problem'}: {err['msg'].removeprefix('Value error, ')}") from None
+    return _to_domain(spec)
+
+
+def _to_domain(spec: ProblemSpec) -> Problem:
+    first = min(w.start for w in _windows(spec)) if any(True for _ in _windows(spec)) else None
+    epoch = spec.epoch or (datetime.combine(first.date(), time(0), first.tzinfo) if first else None)
+
+    def secs(t: datetime) -> int:
+        return int((t - epoch).total_seconds()) if epoch else 0
+
+    def window(w: WindowSpec) -> Window:
+        return Window(secs(w.start), secs(w.end))
+
+    site_index = {s.id: k for k, s in enumerate(spec.sites)}
+
+    def site_ref(name: str | None, field: str) -> int | None:
+        if name is None:
+            return None
+        if name not in site_index:
+            raise InputError(f"{field}: unknown site {name!r}")
+        return site_index[name]
+
+    def site_index_of(name: str, field: str) -> int:
+        index = site_ref(name, field)
+        assert index is not None
+        return index
+
+    def build(field: str, make: Any) -> Any:
+        try:
+            return make()
+        except InputError as exc:
+            msg = str(exc)
+            raise InputError(msg if msg.startswith(field) else f"{field}.{msg}") from None
+
+    sites = tuple(
+        build(f"sites[{k}]", lambda s=s: Site(s.id, s.kind, s.location, window(s.opening), dict(s.stock),
+                                              tuple(s.zone) if s.zone else None))
+        for k, s in enumerate(spec.sites)
+    )
+    couriers = tuple(
+        build(f"couriers[{k}]", lambda c=c, k=k: Courier(
+            c.id, site_index_of(c.site, f"couriers[{k}].site"), window(c.shift), c.profile,
+            Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items), frozenset(c.skills),
+            c.fixed_cost, site_ref(c.end_site, f"couriers[{k}].end_site")))
+        for k, c in enumerate(spec.couriers)
+    )
+    orders = tuple(
+        build(f"orders[{k}]", lambda o=o, k=k: Order(
+            o.id, o.location, tuple(window(w) for w in o.windows), dict(o.items), o.weight_g, o.volume_cm3,
+            o.service_s, frozenset(o.skills), o.priority, site_ref(o.site, f"orders[{k}].site"),
+            Pickup(o.pickup.location, tuple(window(w) for w in o.pickup.windows), o.pickup.service_s,
+                   o.pickup.max_ride_s) if o.pickup else None))
+        for k, o in enumerate(spec.orders)
+    )
+    return Problem(sites, couriers, orders, spec.name, epoch)
+
+
+def load_problem(path: Path) -> Problem:
+    """Read a problem JSON file; raise ``InputError`` for a missing file, bad JSON or a wrong field."""
+    try:
+        data = json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    return parse_problem(data)
+
+
+def problem_json_schema() -> dict[str, Any]:
+    """The JSON Schema of the problem format, generated from :class:`ProblemSpec`."""
+    return ProblemSpec.model_json_schema()
+
+
+def problem_to_spec(problem: Problem) -> ProblemSpec:
+    """The JSON form of a domain problem (needs ``problem.epoch``), e.g. to save a generated problem."""
+    if problem.epoch is None:
+        raise InputError("epoch: a problem without an epoch cannot be written as JSON")
+    def w(window: Window) -> dict[str, datetime]:
+        assert problem.epoch is not None
+        return {"start": problem.epoch + timedelta(seconds=window.start_s),
+                "end": problem.epoch + timedelta(seconds=window.end_s)}
+
+    sites = [s.id for s in problem.sites]
+    return ProblemSpec.model_validate({
+        "name": problem.name,
+        "epoch": problem.epoch,
+        "sites": [{"id": s.id, "kind": s.kind, "location": s.location, "opening": w(s.opening),
+                   "stock": dict(s.stock), "zone": list(s.zone) if s.zone else None} for s in problem.sites],
+        "couriers": [{"id": c.id, "site": sites[c.site], "end_site": None if c.end_site is None else sites[c.end_site],
+                      "shift": w(c.shift), "profile": c.profile,
+                      "capacity": {"weight_g": c.capacity.weight_g, "volume_cm3": c.capacity.volume_cm3,
+                                   "items": c.capacity.items},
+                      "skills": sorted(c.skills), "fixed_cost": c.fixed_cost} for c in problem.couriers],
+        "orders": [{"id": o.id, "location": o.location, "windows": [w(x) for x in o.windows], "items": dict(o.items),
+                    "weight_g": o.weight_g, "volume_cm3": o.volume_cm3, "service_s": o.service_s,
+                    "skills": sorted(o.skills), "priority": o.priority,
+                    "site": None if o.site is None else sites[o.site],
+                    "pickup": None if o.pickup is None else {
+                        "location": o.pickup.location, "windows": [w(x) for x in o.pickup.windows],
+                        "service_s": o.pickup.service_s, "max_ride_s": o.pickup.max_ride_s}}
+                   for o in problem.orders],
+    })

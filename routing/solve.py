@@ -1,0 +1,140 @@
+"""The one solve entry point: problem + matrix in, a plan out, always."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from geo.matrix import Matrix
+from routing.deadline import Deadline
+from routing.eligibility import Eligibility, eligibility, unserved_reason
+from routing.errors import InputError
+from routing.model import Problem
+from routing.ortools_model import RoutingModel, SearchResult
+from routing.params import SolveParams
+from routing.plan import Plan, SolveStats, Unassigned
+from routing.timing import time_route
+
+__all__ = ["Progress", "solve"]
+
+Progress = Callable[[str, float, int], None]
+"""Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
+
+_SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
+
+
+def solve(problem: Problem, matrix: Matrix, *, params: SolveParams = SolveParams(), seed: int = 0,
+          progress: Progress | None = None) -> Plan:
+    """Assign orders to couriers (and so to sites) and order each route, within ``params.time_limit_s``.
+
+    Returns a :class:`~routing.plan.Plan`: every order is either on a route or in ``plan.unassigned`` with a
+    reason. Raises :class:`~routing.errors.InputError` when the matrix does not fit the problem. ``seed`` picks
+    among equally good routes to eliminate first, so runs with a solution limit are repeatable.
+    """
+    deadline = Deadline(params.time_limit_s - _SAFETY_S)
+    _check_matrix(problem, matrix)
+    phases: dict[str, float] = {}
+    able = eligibility(problem, matrix)
+    phases["eligibility"] = deadline.elapsed()
+    penalty = _penalties(problem, matrix, params)
+    best = _first_search(problem, matrix, able, penalty, params, deadline, progress)
+    phases["search"] = deadline.elapsed()
+    if best is not None and params.route_elimination:
+        best = _eliminate_routes(problem, matrix, able, penalty, best, params, deadline, progress, seed)
+        phases["route_elimination"] = deadline.elapsed()
+    return _make_plan(problem, matrix, able, best, phases, deadline)
+
+
+def _check_matrix(problem: Problem, matrix: Matrix) -> None:
+    needed = len(problem.locations())
+    if matrix.size != needed:
+        raise InputError(f"matrix: has {matrix.size} points, the problem has {needed} locations")
+    missing = sorted({c.profile for c in problem.couriers} - set(matrix.profiles))
+    if missing:
+        raise InputError(f"matrix: no travel times for profile {missing[0]!r}")
+
+
+def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[int, int]:
+    """Cost of dropping each order: far above what serving it could add (a new courier plus a long detour)."""
+    base = params.drop_penalty
+    if base is None:
+        longest = max(int(np.max(a)) for a in matrix.distance_m.values())
+        base = 10 * (max((c.fixed_cost for c in problem.couriers), default=0) + 2 * longest + 1)
+    return {o: base * (1 + order.priority) for o, order in enumerate(problem.orders)}
+
+
+def _first_search(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int],
+                  params: SolveParams, deadline: Deadline, progress: Progress | None) -> SearchResult | None:
+    orders = able.servable
+    couriers = sorted({c for o in orders for c in able.couriers[o]})
+    if not orders:
+        return None
+    model = RoutingModel(problem, matrix, couriers, orders, dict(enumerate(able.couriers)), penalty)
+    share = 1 - params.elimination_share if params.route_elimination else 1
+    return model.search(params, deadline.remaining() * share, on_solution=_reporter("search", deadline, progress))
+
+
+def _eliminate_routes(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int],
+                      best: SearchResult, params: SolveParams, deadline: Deadline, progress: Progress | None,
+                      seed: int) -> SearchResult:
+    """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
+
+    Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
+    as soon as every order the best plan served is served again. Failed victims are not tried twice.
+    """
+    rng = np.random.default_rng(seed)
+    allowed = dict(enumerate(able.couriers))
+    orders, tried = able.servable, set()
+    report = _reporter("route elimination", deadline, progress)
+    while deadline.remaining() > 0.3 * params.time_limit_s * (1 - params.elimination_share):
+        victims = [c for c in best.routes if c not in tried]
+        if len(best.routes) < 2 or not victims:
+            break
+        victim = min(victims, key=lambda c: (len(best.routes[c]), rng.random()))
+        tried.add(victim)
+        kept = sorted(c for c in best.routes if c != victim)
+        model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
+        budget = max(deadline.remaining() / 4, 0.05)
+        attempt = model.search(params, budget, initial={c: best.routes[c] for c in kept}, on_solution=report,
+                               stop_when_all_served=True)
+        if attempt is not None and attempt.served() >= best.served():
+            best, tried = attempt, set()
+    couriers = sorted(best.routes)
+    if deadline.remaining() > 0.05 and couriers:
+        model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
+        polished = model.search(params, deadline.remaining(), initial=best.routes,
+                                on_solution=_reporter("polish", deadline, progress))
+        if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
+            best = polished
+    return best
+
+
+def _reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda objective: progress(phase, deadline.elapsed(), objective)
+
+
+def _make_plan(problem: Problem, matrix: Matrix, able: Eligibility, result: SearchResult | None,
+               phases: dict[str, float], deadline: Deadline) -> Plan:
+    routes = tuple(
+        time_route(problem, matrix, c, stops).route for c, stops in sorted((result.routes if result else {}).items())
+    )
+    served = {(o, r.site) for r in routes for o in r.orders}
+    served_orders = {o for o, _ in served}
+    unassigned = [
+        Unassigned(o, able.reasons.get(o) or unserved_reason(problem, o, sorted(served), able.couriers[o]))
+        for o in range(len(problem.orders))
+        if o not in served_orders
+    ]
+    stats = SolveStats(
+        wall_s=round(deadline.elapsed(), 3),
+        objective=result.objective if result else 0,
+        solutions=result.solutions if result else 0,
+        status=result.status if result else "NO_ORDERS",
+        phases={k: round(v, 3) for k, v in phases.items()},
+    )
+    return Plan(routes, tuple(unassigned), stats)
+
+

@@ -1,0 +1,1 @@
+"""Scheduling: ETAs, delivery promises, plan checking and re-planning (to come)."""

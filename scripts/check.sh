@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Install the project with its dev tools, then run every check: pytest, ruff, mypy, import-linter.
+# Used by the README's test command and by .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+echo "== ruff";          python3 -m ruff check .
+echo "== mypy";          python3 -m mypy
+echo "== import-linter"; lint-imports
+echo "== schema";        lastmile schema | diff -q - docs/problem.schema.json \
+                           || { echo "docs/problem.schema.json is stale: run 'lastmile schema > docs/problem.schema.json'"; exit 1; }
+echo "== pytest";        python3 -m pytest -q "$@"

@@ -1,0 +1,1 @@
+"""Offline what-if simulations (to come)."""

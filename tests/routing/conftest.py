@@ -1,0 +1,43 @@
+"""Small hand-made problems on a straight street: points at x km, 1 km = 100 s by every profile."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from geo.matrix import Matrix
+from routing import Capacity, Courier, Order, Problem, Site, Window
+
+HOUR = 3600
+
+
+def street_matrix(problem: Problem) -> Matrix:
+    """Distances along the x axis (the location's longitude, in km): 1 km = 1,000 m = 100 s."""
+    x = np.array([lon for _, lon in problem.locations()])
+    metres = np.rint(np.abs(x[:, None] - x[None, :]) * 1000).astype(np.int64)
+    return Matrix({p: metres for p in ("bike", "car", "foot")}, {p: metres // 10 for p in ("bike", "car", "foot")})
+
+
+def site(sid: str = "s1", x: float = 0.0, stock: dict[str, int] | None = None, **kw: object) -> Site:
+    return Site(sid, "store", (0.0, x), Window(0, 10 * HOUR), stock if stock is not None else {"milk": 100}, **kw)
+
+
+def courier(cid: str = "c1", site_index: int = 0, **kw: object) -> Courier:
+    kw.setdefault("shift", Window(0, 8 * HOUR))
+    kw.setdefault("profile", "bike")
+    kw.setdefault("capacity", Capacity(20_000))
+    return Courier(cid, site_index, **kw)  # type: ignore[arg-type]
+
+
+def order(oid: str, x: float, start: int = 0, end: int = 8 * HOUR, **kw: object) -> Order:
+    kw.setdefault("items", {"milk": 1})
+    kw.setdefault("weight_g", 1_000)
+    return Order(oid, (0.0, x), (Window(start, end),), **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def street() -> SimpleNamespace:
+    """Builders for street problems: ``street.site``, ``street.courier``, ``street.order``, ``street.matrix``."""
+    return SimpleNamespace(site=site, courier=courier, order=order, matrix=street_matrix)
