@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -35,12 +36,12 @@ def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except InputError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False)
+        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
     except Exception as exc:  # never a stack trace for the user; the message says what broke
-        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False)
+        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -127,6 +128,8 @@ def _solve_and_write(problem_path: Path, out: Path, geojson: Path | None, params
 
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="hard wall-clock budget in seconds, matrix included")]
 Seed = Annotated[int, typer.Option("--seed", help="seed for repeatable runs")]
+Workers = Annotated[int, typer.Option("--workers", help="parallel search processes (default: all cores)")]
+CORES = os.cpu_count() or 1
 
 
 @app.command("solve")
@@ -140,12 +143,14 @@ def solve_command(
                                                "(default: straight line x 1.3 at profile speed)")] = None,
     params: Annotated[Path | None, typer.Option("--params", help="solver parameters TOML")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")] = None,
+    workers: Workers = CORES,
 ) -> None:
     """Solve PROBLEM and write the plan (routes, stop times, unassigned orders with reasons)."""
 
     def body() -> None:
         base = SolveParams.from_toml(params) if params else SolveParams()
-        _solve_and_write(problem, out, geojson, replace(base, time_limit_s=time_limit), seed, roads, cache_dir)
+        chosen = replace(base, time_limit_s=time_limit, workers=workers)
+        _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir)
 
     _run(body)
 
@@ -163,7 +168,7 @@ def demo_command(
             raise InputError(f"demo: {sample} is missing; install from a checkout with `pip install -e .`")
         out_dir.mkdir(parents=True, exist_ok=True)
         _solve_and_write(sample, out_dir / "plan.json", out_dir / "routes.geojson",
-                         SolveParams(time_limit_s=time_limit), 0, REPO_DATA / "helsinki.osm.pbf",
+                         SolveParams(time_limit_s=time_limit, workers=CORES), 0, REPO_DATA / "helsinki.osm.pbf",
                          REPO_DATA.parent / ".lastmile-cache")
 
     _run(body)
@@ -184,9 +189,11 @@ def bench_command(
     = None,
     out: Annotated[Path, typer.Option("--out", help="results CSV")] = Path("results.csv"),
     seed: Seed = 0,
+    workers: Workers = CORES,
 ) -> None:
     """Solve public benchmark instances and compare with the best-known solutions."""
     from benchmarks.runner import run_bench
 
-    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, time_limit, data_dir, out, seed,
+    params = SolveParams(time_limit_s=time_limit, workers=workers)
+    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed,
                            console))

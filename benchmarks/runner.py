@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -59,14 +59,14 @@ def default_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-def run_instance(path: Path, set_name: str, time_limit_s: float, seed: int,
+def run_instance(path: Path, set_name: str, params: SolveParams, seed: int,
                  bks: dict[tuple[str, str], tuple[int, float]]) -> BenchRow:
-    """Read, solve and independently check one instance within ``time_limit_s`` (reading included)."""
+    """Read, solve and independently check one instance within ``params.time_limit_s`` (reading included)."""
     started = time.monotonic()
     instance = read_instance(path, set_name)
     problem, matrix, nodes = instance_to_problem(instance)
-    left = time_limit_s - (time.monotonic() - started)
-    plan = solve(problem, matrix, params=SolveParams(time_limit_s=max(left, 0.2)), seed=seed)
+    left = params.time_limit_s - (time.monotonic() - started)
+    plan = solve(problem, matrix, params=replace(params, time_limit_s=max(left, 0.2)), seed=seed)
     check = check_routes(instance, plan_to_routes(plan, nodes))
     best = bks.get((set_name, instance.name))
     return BenchRow(set_name, instance.name, check.vehicles, check.distance, best[0] if best else None,
@@ -87,7 +87,7 @@ def _select(data_dir: Path, set_name: str, names: Sequence[str] | None) -> list[
     return [by_name[n.lower()] for n in names]
 
 
-def run_bench(set_name: str, names: Sequence[str] | None, time_limit_s: float, data_dir: Path | None, out: Path,
+def run_bench(set_name: str, names: Sequence[str] | None, params: SolveParams, data_dir: Path | None, out: Path,
               seed: int, console: Console) -> list[BenchRow]:
     """Run a benchmark set, write the CSV (atomically, when done) and print a summary table."""
     data_dir = data_dir or default_data_dir()
@@ -102,7 +102,7 @@ def run_bench(set_name: str, names: Sequence[str] | None, time_limit_s: float, d
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
         for k, path in enumerate(paths, 1):
-            row = run_instance(path, set_name, time_limit_s, seed, bks)
+            row = run_instance(path, set_name, params, seed, bks)
             rows.append(row)
             writer.writerow(row.as_csv())
             fh.flush()
@@ -111,15 +111,15 @@ def run_bench(set_name: str, names: Sequence[str] | None, time_limit_s: float, d
                           f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
                           f"{row.wall_s:.1f} s", highlight=False)
     tmp.replace(out)
-    _print_summary(set_name, rows, time_limit_s)
+    _print_summary(set_name, rows, params)
     console.print(f"wrote {out}")
     return rows
 
 
-def _print_summary(set_name: str, rows: list[BenchRow], time_limit_s: float) -> None:
+def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> None:
     known = [r for r in rows if r.bks_vehicles is not None]
     at_bks = [r for r in known if r.vehicles <= (r.bks_vehicles or 0) and r.gap_pct is not None]
-    table = Table(title=f"{set_name}: {len(rows)} instances at {time_limit_s:g} s")
+    table = Table(title=f"{set_name}: {len(rows)} instances at {params.time_limit_s:g} s, {params.workers} workers")
     for col in ("feasible", "routes > BKS", "routes > BKS+1", "extra routes", "at BKS routes", "mean gap there",
                 "max wall_s"):
         table.add_column(col, justify="right")

@@ -29,7 +29,9 @@ class SolveParams:
     included; the best plan so far is returned when it runs out. ``solution_limit`` (if set) stops each search
     phase after that many solutions instead, for repeatable tests. ``route_elimination`` tries to empty routes
     after the first search, so fewer couriers are used. ``drop_penalty`` is the cost of leaving an order out
-    (``None``: far above any route cost); ``priority`` multiplies it by ``1 + priority``.
+    (``None``: far above any route cost); ``priority`` multiplies it by ``1 + priority``. ``workers`` > 1 runs
+    that many searches in parallel processes, each from a different first solution, and keeps the best plan
+    (fewest orders left out, then fewest routes, then lowest cost).
     """
 
     time_limit_s: float = 10.0
@@ -39,6 +41,7 @@ class SolveParams:
     route_elimination: bool = True
     elimination_share: float = 0.6
     drop_penalty: int | None = None
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -49,6 +52,8 @@ class SolveParams:
             raise InputError(f"first_solution: must be one of {', '.join(FIRST_SOLUTIONS)}")
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(f"metaheuristic: must be one of {', '.join(METAHEURISTICS)}")
+        if not 1 <= self.workers <= 64:
+            raise InputError(f"workers: must be within [1, 64], got {self.workers}")
         if not 0 <= self.elimination_share <= 1:
             raise InputError(f"elimination_share: must be within [0, 1], got {self.elimination_share}")
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from multiprocessing import get_context
 
 import numpy as np
 
@@ -38,12 +41,42 @@ def solve(problem: Problem, matrix: Matrix, *, params: SolveParams = SolveParams
     able = eligibility(problem, matrix)
     phases["eligibility"] = deadline.elapsed()
     penalty = _penalties(problem, matrix, params)
-    best = _first_search(problem, matrix, able, penalty, params, deadline, progress)
+    variants = [replace(params, first_solution=f) for f in _portfolio(params)]
+    pool = ProcessPoolExecutor(len(variants) - 1, mp_context=get_context("fork")) if len(variants) > 1 else None
+    try:
+        others = [pool.submit(_pipeline, problem, matrix, able, penalty, v, deadline.remaining(), None, seed + k)
+                  for k, v in enumerate(variants[1:], 1)] if pool else []
+        results = [_pipeline(problem, matrix, able, penalty, params, deadline.remaining(), progress, seed)]
+        results += [f.result() for f in others]
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     phases["search"] = deadline.elapsed()
+    found = [r for r in results if r is not None]
+    best = min(found, key=lambda r: (_dropped(r, penalty), len(r.routes), r.objective)) if found else None
+    return _make_plan(problem, matrix, able, best, phases, deadline)
+
+
+def _portfolio(params: SolveParams) -> list[str]:
+    """First-solution strategies, one per worker: the chosen one first, then the others in a fixed order."""
+    others = [f for f in ("LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION",
+                          "SEQUENTIAL_CHEAPEST_INSERTION") if f != params.first_solution]
+    return [params.first_solution, *others][: params.workers]
+
+
+def _dropped(result: SearchResult, penalty: dict[int, int]) -> int:
+    served = {o for stops in result.routes.values() for o, _ in stops}
+    return sum(p for o, p in penalty.items() if o not in served)
+
+
+def _pipeline(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int], params: SolveParams,
+              budget_s: float, progress: Progress | None, seed: int) -> SearchResult | None:
+    """One worker's search: first solution and local search, then route elimination and polish."""
+    deadline = Deadline(budget_s)
+    best = _first_search(problem, matrix, able, penalty, params, deadline, progress)
     if best is not None and params.route_elimination:
         best = _eliminate_routes(problem, matrix, able, penalty, best, params, deadline, progress, seed)
-        phases["route_elimination"] = deadline.elapsed()
-    return _make_plan(problem, matrix, able, best, phases, deadline)
+    return best
 
 
 def _check_matrix(problem: Problem, matrix: Matrix) -> None:
