@@ -24,8 +24,12 @@ from routing.plan_json import plan_to_geojson, plan_to_json
 
 __all__ = ["app"]
 
-app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, no_args_is_help=True,
-                  help="lastmile: last-mile delivery routing from stores and forward warehouses.")
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="lastmile: last-mile delivery routing from stores and forward warehouses.",
+)
 console = Console(stderr=True)
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
 T = TypeVar("T")
@@ -47,8 +51,14 @@ def _run(action: Callable[[], T]) -> T:
 
 @contextmanager
 def _progress_bar(time_limit_s: float) -> Iterator[Callable[[str, float, int], None]]:
-    with Progress(TextColumn("{task.description:<18}"), BarColumn(), TextColumn("{task.fields[objective]}"),
-                  TimeElapsedColumn(), console=console, transient=False) as bar:
+    with Progress(
+        TextColumn("{task.description:<18}"),
+        BarColumn(),
+        TextColumn("{task.fields[objective]}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
         task = bar.add_task("building", total=time_limit_s, objective="")
 
         def report(phase: str, elapsed_s: float, objective: int) -> None:
@@ -85,8 +95,9 @@ def _print_summary(problem: Problem, plan: Plan) -> None:
     for r in plan.routes:
         c = problem.couriers[r.courier]
         start, end = (_clock(problem, t) for t in (r.start_s, r.end_s))
-        table.add_row(c.id, problem.sites[r.site].id, c.profile, str(len(r.stops)), f"{r.distance_m / 1000:.1f}",
-                      start, end)
+        table.add_row(
+            c.id, problem.sites[r.site].id, c.profile, str(len(r.stops)), f"{r.distance_m / 1000:.1f}", start, end
+        )
     table.add_section()
     table.add_row("total", "", "", str(s.orders_served), f"{s.distance_m / 1000:.1f}", "", "")
     Console().print(table)
@@ -95,8 +106,10 @@ def _print_summary(problem: Problem, plan: Plan) -> None:
         reasons[u.reason.value] = reasons.get(u.reason.value, 0) + 1
     if reasons:
         Console().print("unassigned: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
-    Console().print(f"{s.routes} routes, {s.distance_m / 1000:.1f} km, {s.duration_s / 3600:.1f} courier-hours, "
-                    f"solved in {plan.stats.wall_s:.1f} s ({plan.stats.solutions} solutions)")
+    Console().print(
+        f"{s.routes} routes, {s.distance_m / 1000:.1f} km, {s.duration_s / 3600:.1f} courier-hours, "
+        f"solved in {plan.stats.wall_s:.1f} s ({plan.stats.solutions} solutions)"
+    )
 
 
 def _clock(problem: Problem, seconds: int) -> str:
@@ -115,8 +128,15 @@ def _write_json(path: Path, data: Any) -> None:
         raise InputError(f"{path}: cannot write ({exc.strerror})") from None
 
 
-def _solve_and_write(problem_path: Path, out: Path, geojson: Path | None, params: SolveParams, seed: int,
-                     roads: Path | None, cache_dir: Path | None) -> None:
+def _solve_and_write(
+    problem_path: Path,
+    out: Path,
+    geojson: Path | None,
+    params: SolveParams,
+    seed: int,
+    roads: Path | None,
+    cache_dir: Path | None,
+) -> None:
     problem = load_problem(problem_path)
     plan = _solve_file(problem, _provider(roads, cache_dir), params, seed)
     _write_json(out, plan_to_json(problem, plan))
@@ -139,8 +159,10 @@ def solve_command(
     time_limit: TimeLimit = 10.0,
     seed: Seed = 0,
     geojson: Annotated[Path | None, typer.Option("--geojson", help="also write the routes as GeoJSON")] = None,
-    roads: Annotated[Path | None, typer.Option("--roads", help="OSM .pbf for road travel times "
-                                               "(default: straight line x 1.3 at profile speed)")] = None,
+    roads: Annotated[
+        Path | None,
+        typer.Option("--roads", help="OSM .pbf for road travel times (default: straight line x 1.3 at profile speed)"),
+    ] = None,
     params: Annotated[Path | None, typer.Option("--params", help="solver parameters TOML")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")] = None,
     workers: Workers = CORES,
@@ -167,9 +189,15 @@ def demo_command(
         if not sample.exists():
             raise InputError(f"demo: {sample} is missing; install from a checkout with `pip install -e .`")
         out_dir.mkdir(parents=True, exist_ok=True)
-        _solve_and_write(sample, out_dir / "plan.json", out_dir / "routes.geojson",
-                         SolveParams(time_limit_s=time_limit, workers=CORES), 0, REPO_DATA / "helsinki.osm.pbf",
-                         REPO_DATA.parent / ".lastmile-cache")
+        _solve_and_write(
+            sample,
+            out_dir / "plan.json",
+            out_dir / "routes.geojson",
+            SolveParams(time_limit_s=time_limit, workers=CORES),
+            0,
+            REPO_DATA / "helsinki.osm.pbf",
+            REPO_DATA.parent / ".lastmile-cache",
+        )
 
     _run(body)
 
@@ -185,8 +213,9 @@ def bench_command(
     set_name: Annotated[str, typer.Argument(metavar="SET", help="e.g. vrptw/solomon, pdptw/li_lim_100")],
     instances: Annotated[str | None, typer.Option("--instances", help="comma-separated names (default: all)")] = None,
     time_limit: TimeLimit = 10.0,
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", help="benchmark data (default ../shared/benchmarks)")]
-    = None,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="benchmark data (default ../shared/benchmarks)")
+    ] = None,
     out: Annotated[Path, typer.Option("--out", help="results CSV")] = Path("results.csv"),
     seed: Seed = 0,
     workers: Workers = CORES,
@@ -195,5 +224,4 @@ def bench_command(
     from benchmarks.runner import run_bench
 
     params = SolveParams(time_limit_s=time_limit, workers=workers)
-    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed,
-                           console))
+    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed, console))

@@ -40,13 +40,22 @@ def instance_to_problem(instance: Instance) -> tuple[Problem, Matrix, list[int]]
     orders = []
     for delivery, pickup in _customers(instance):
         weight = int(instance.demand[pickup if pickup is not None else delivery])
-        orders.append(Order(
-            str(delivery), (float(instance.y[delivery]), float(instance.x[delivery])), _window(instance, delivery),
-            weight_g=weight, service_s=round(instance.service[delivery] * SCALE),
-            pickup=None if pickup is None else Pickup(
-                (float(instance.y[pickup]), float(instance.x[pickup])), _window(instance, pickup),
-                round(instance.service[pickup] * SCALE)),
-        ))
+        orders.append(
+            Order(
+                str(delivery),
+                (float(instance.y[delivery]), float(instance.x[delivery])),
+                _window(instance, delivery),
+                weight_g=weight,
+                service_s=round(instance.service[delivery] * SCALE),
+                pickup=None
+                if pickup is None
+                else Pickup(
+                    (float(instance.y[pickup]), float(instance.x[pickup])),
+                    _window(instance, pickup),
+                    round(instance.service[pickup] * SCALE),
+                ),
+            )
+        )
     nodes = [0, *(d for d, _ in _customers(instance)), *(p for _, p in _customers(instance) if p is not None)]
     xy = np.column_stack([instance.x, instance.y])[nodes]
     length = np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))

@@ -57,8 +57,15 @@ def _numbers(path: Path, lineno: int, line: str, count: int) -> list[float]:
     return values
 
 
-def _rows_to_instance(path: Path, set_name: str, kind: Literal["vrptw", "pdptw"], vehicles: int, capacity: int,
-                      rows: list[list[float]], speed: float) -> Instance:
+def _rows_to_instance(
+    path: Path,
+    set_name: str,
+    kind: Literal["vrptw", "pdptw"],
+    vehicles: int,
+    capacity: int,
+    rows: list[list[float]],
+    speed: float,
+) -> Instance:
     table = np.array(rows, dtype=float)
     if len(table) < 2:
         raise ValueError(f"{path.name}: no customers")
@@ -70,9 +77,22 @@ def _rows_to_instance(path: Path, set_name: str, kind: Literal["vrptw", "pdptw"]
     for d in np.nonzero(pickup_of)[0]:
         if not (0 < pickup_of[d] < n and delivery_of[pickup_of[d]] == d):
             raise ValueError(f"{path.name}: delivery {d} and its pickup {pickup_of[d]} do not name each other")
-    return Instance(set_name, path.stem, kind, vehicles, capacity, table[:, 1], table[:, 2],
-                    table[:, 3].astype(np.int64), table[:, 4], table[:, 5], table[:, 6], pickup_of, delivery_of,
-                    speed)
+    return Instance(
+        set_name,
+        path.stem,
+        kind,
+        vehicles,
+        capacity,
+        table[:, 1],
+        table[:, 2],
+        table[:, 3].astype(np.int64),
+        table[:, 4],
+        table[:, 5],
+        table[:, 6],
+        pickup_of,
+        delivery_of,
+        speed,
+    )
 
 
 def read_instance(path: Path, set_name: str) -> Instance:
@@ -91,7 +111,7 @@ def read_instance(path: Path, set_name: str) -> Instance:
             raise ValueError(f"{path.name}: VEHICLE section without values")
         k, line = numbered[header + 2]
         vehicles, capacity = (int(v) for v in _numbers(path, k, line, 2))
-        rows = [_numbers(path, k, line, 7) for k, line in numbered[header + 3:] if re.match(r"\s*\d", line)]
+        rows = [_numbers(path, k, line, 7) for k, line in numbered[header + 3 :] if re.match(r"\s*\d", line)]
         return _rows_to_instance(path, set_name, "vrptw", vehicles, capacity, rows, 1.0)
     k, first = numbered[0]
     vehicles_f, capacity_f, speed = _numbers(path, k, first, 3)
@@ -111,5 +131,6 @@ def list_instances(data_dir: Path, set_name: str) -> list[Path]:
 def read_bks(path: Path) -> dict[tuple[str, str], tuple[int, float]]:
     """Best-known results from ``bks.csv``: ``(set, instance) -> (vehicles, distance)``."""
     with Path(path).open(newline="") as fh:
-        return {(row["set"], row["instance"]): (int(row["vehicles"]), float(row["distance"]))
-                for row in csv.DictReader(fh)}
+        return {
+            (row["set"], row["instance"]): (int(row["vehicles"]), float(row["distance"])) for row in csv.DictReader(fh)
+        }

@@ -47,10 +47,17 @@ class BenchRow:
     def as_csv(self) -> list[str]:
         """The row's cells, in ``COLUMNS`` order."""
         gap = self.gap_pct
-        return [self.set, self.instance, str(self.vehicles), f"{self.distance:.4f}",
-                "" if self.bks_vehicles is None else str(self.bks_vehicles),
-                "" if self.bks_distance is None else f"{self.bks_distance:.4f}",
-                "" if gap is None else f"{gap:.3f}", str(self.feasible).lower(), f"{self.wall_s:.2f}"]
+        return [
+            self.set,
+            self.instance,
+            str(self.vehicles),
+            f"{self.distance:.4f}",
+            "" if self.bks_vehicles is None else str(self.bks_vehicles),
+            "" if self.bks_distance is None else f"{self.bks_distance:.4f}",
+            "" if gap is None else f"{gap:.3f}",
+            str(self.feasible).lower(),
+            f"{self.wall_s:.2f}",
+        ]
 
 
 def default_data_dir() -> Path | None:
@@ -59,8 +66,9 @@ def default_data_dir() -> Path | None:
     return candidate if candidate.is_dir() else None
 
 
-def run_instance(path: Path, set_name: str, params: SolveParams, seed: int,
-                 bks: dict[tuple[str, str], tuple[int, float]]) -> BenchRow:
+def run_instance(
+    path: Path, set_name: str, params: SolveParams, seed: int, bks: dict[tuple[str, str], tuple[int, float]]
+) -> BenchRow:
     """Read, solve and independently check one instance within ``params.time_limit_s`` (reading included)."""
     started = time.monotonic()
     instance = read_instance(path, set_name)
@@ -69,8 +77,16 @@ def run_instance(path: Path, set_name: str, params: SolveParams, seed: int,
     plan = solve(problem, matrix, params=replace(params, time_limit_s=max(left, 0.2)), seed=seed)
     check = check_routes(instance, plan_to_routes(plan, nodes))
     best = bks.get((set_name, instance.name))
-    return BenchRow(set_name, instance.name, check.vehicles, check.distance, best[0] if best else None,
-                    best[1] if best else None, check.feasible, time.monotonic() - started)
+    return BenchRow(
+        set_name,
+        instance.name,
+        check.vehicles,
+        check.distance,
+        best[0] if best else None,
+        best[1] if best else None,
+        check.feasible,
+        time.monotonic() - started,
+    )
 
 
 def _select(data_dir: Path, set_name: str, names: Sequence[str] | None) -> list[Path]:
@@ -87,8 +103,15 @@ def _select(data_dir: Path, set_name: str, names: Sequence[str] | None) -> list[
     return [by_name[n.lower()] for n in names]
 
 
-def run_bench(set_name: str, names: Sequence[str] | None, params: SolveParams, data_dir: Path | None, out: Path,
-              seed: int, console: Console) -> list[BenchRow]:
+def run_bench(
+    set_name: str,
+    names: Sequence[str] | None,
+    params: SolveParams,
+    data_dir: Path | None,
+    out: Path,
+    seed: int,
+    console: Console,
+) -> list[BenchRow]:
     """Run a benchmark set, write the CSV (atomically, when done) and print a summary table."""
     data_dir = data_dir or default_data_dir()
     if data_dir is None or not data_dir.is_dir():
@@ -107,9 +130,12 @@ def run_bench(set_name: str, names: Sequence[str] | None, params: SolveParams, d
             writer.writerow(row.as_csv())
             fh.flush()
             gap = "" if row.gap_pct is None else f" gap {row.gap_pct:+.2f}%"
-            console.print(f"[{k}/{len(paths)}] {row.instance}: {row.vehicles} routes (bks {row.bks_vehicles}), "
-                          f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
-                          f"{row.wall_s:.1f} s", highlight=False)
+            console.print(
+                f"[{k}/{len(paths)}] {row.instance}: {row.vehicles} routes (bks {row.bks_vehicles}), "
+                f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
+                f"{row.wall_s:.1f} s",
+                highlight=False,
+            )
     tmp.replace(out)
     _print_summary(set_name, rows, params)
     console.print(f"wrote {out}")
@@ -120,8 +146,15 @@ def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> 
     known = [r for r in rows if r.bks_vehicles is not None]
     at_bks = [r for r in known if r.vehicles <= (r.bks_vehicles or 0) and r.gap_pct is not None]
     table = Table(title=f"{set_name}: {len(rows)} instances at {params.time_limit_s:g} s, {params.workers} workers")
-    for col in ("feasible", "routes > BKS", "routes > BKS+1", "extra routes", "at BKS routes", "mean gap there",
-                "max wall_s"):
+    for col in (
+        "feasible",
+        "routes > BKS",
+        "routes > BKS+1",
+        "extra routes",
+        "at BKS routes",
+        "mean gap there",
+        "max wall_s",
+    ):
         table.add_column(col, justify="right")
     table.add_row(
         f"{sum(r.feasible for r in rows)}/{len(rows)}",

@@ -22,12 +22,30 @@ BBOX = (60.1650, 24.9360, 60.1785, 24.9528)  # inside the OSM extract: south, we
 HOUR = 3600
 # item id -> (grams, frozen: needs a courier with the "cold" skill), ordered by popularity (Zipf-like demand)
 CATALOGUE: dict[str, tuple[int, bool]] = {
-    "milk-1l": (1050, False), "bread-rye": (500, False), "bananas-1kg": (1000, False), "eggs-10": (600, False),
-    "coffee-500g": (520, False), "yoghurt-1kg": (1040, False), "cheese-edam": (460, False), "tomatoes-500g": (520, False),
-    "oat-drink-1l": (1050, False), "butter-500g": (510, False), "water-6x1.5l": (9200, False), "pasta-1kg": (1010, False),
-    "apples-1kg": (1000, False), "chicken-fillet": (620, True), "rice-2kg": (2020, False), "detergent-3l": (3300, False),
-    "diapers-pack": (1800, False), "cola-24-cans": (8900, False), "salmon-400g": (420, True), "ice-cream-1l": (650, True),
-    "toilet-paper-8": (950, False), "cat-food-4kg": (4050, False), "flour-2kg": (2010, False), "potatoes-2kg": (2000, False),
+    "milk-1l": (1050, False),
+    "bread-rye": (500, False),
+    "bananas-1kg": (1000, False),
+    "eggs-10": (600, False),
+    "coffee-500g": (520, False),
+    "yoghurt-1kg": (1040, False),
+    "cheese-edam": (460, False),
+    "tomatoes-500g": (520, False),
+    "oat-drink-1l": (1050, False),
+    "butter-500g": (510, False),
+    "water-6x1.5l": (9200, False),
+    "pasta-1kg": (1010, False),
+    "apples-1kg": (1000, False),
+    "chicken-fillet": (620, True),
+    "rice-2kg": (2020, False),
+    "detergent-3l": (3300, False),
+    "diapers-pack": (1800, False),
+    "cola-24-cans": (8900, False),
+    "salmon-400g": (420, True),
+    "ice-cream-1l": (650, True),
+    "toilet-paper-8": (950, False),
+    "cat-food-4kg": (4050, False),
+    "flour-2kg": (2010, False),
+    "potatoes-2kg": (2000, False),
 }
 SOLD_OUT = "salmon-400g"  # nobody holds it this morning: its orders come back as NO_STOCK
 
@@ -38,13 +56,20 @@ def _sites() -> tuple[Site, ...]:
     day = Window(7 * HOUR, 22 * HOUR)
 
     def around(lat: float, lon: float, d_lat: float, d_lon: float) -> tuple[tuple[float, float], ...]:
-        return ((lat - d_lat, lon - d_lon), (lat - d_lat, lon + d_lon), (lat + d_lat, lon + d_lon), (lat + d_lat, lon - d_lon))
+        return (
+            (lat - d_lat, lon - d_lon),
+            (lat - d_lat, lon + d_lon),
+            (lat + d_lat, lon + d_lon),
+            (lat + d_lat, lon - d_lon),
+        )
 
     return (
         Site("store-kamppi", "store", (60.1688, 24.9372), day, every),
         Site("store-kluuvi", "store", (60.1712, 24.9466), day, every),
         Site("fw-punavuori", "forward_warehouse", (60.1662, 24.9425), day, top, around(60.1662, 24.9425, 0.004, 0.008)),
-        Site("fw-kruununhaka", "forward_warehouse", (60.1760, 24.9500), day, top, around(60.1760, 24.9500, 0.004, 0.008)),
+        Site(
+            "fw-kruununhaka", "forward_warehouse", (60.1760, 24.9500), day, top, around(60.1760, 24.9500, 0.004, 0.008)
+        ),
     )
 
 
@@ -54,11 +79,17 @@ def _couriers(rng: np.random.Generator) -> tuple[Courier, ...]:
         site = k % 4
         van = k in (0, 1, 6)
         start = 8 * HOUR + int(rng.choice([0, 0, 1800]))
-        couriers.append(Courier(
-            f"{'van' if van else 'bike'}-{k + 1:02d}", site, Window(start, start + 4 * HOUR), "car" if van else "bike",
-            Capacity(400_000, items=300) if van else Capacity(80_000, items=80),  # e-cargo bikes
-            frozenset({"cold"}) if van or k % 2 == 0 else frozenset(), fixed_cost=3000 if van else 1500,
-        ))
+        couriers.append(
+            Courier(
+                f"{'van' if van else 'bike'}-{k + 1:02d}",
+                site,
+                Window(start, start + 4 * HOUR),
+                "car" if van else "bike",
+                Capacity(400_000, items=300) if van else Capacity(80_000, items=80),  # e-cargo bikes
+                frozenset({"cold"}) if van or k % 2 == 0 else frozenset(),
+                fixed_cost=3000 if van else 1500,
+            )
+        )
     return tuple(couriers)
 
 
@@ -73,12 +104,18 @@ def _orders(rng: np.random.Generator, n: int) -> tuple[Order, ...]:
         weight = sum(CATALOGUE[i][0] * q for i, q in items.items())
         start = 8 * HOUR + 1800 * int(rng.integers(0, 6))  # windows from 08:00-09:00 to 10:30-11:30
         location = (float(rng.uniform(BBOX[0], BBOX[2])), float(rng.uniform(BBOX[1], BBOX[3])))
-        orders.append(Order(
-            f"order-{k + 1:04d}", location, (Window(start, start + HOUR),), items, weight,
-            service_s=int(rng.integers(90, 241)),
-            skills=frozenset({"cold"}) if any(CATALOGUE[i][1] for i in items) else frozenset(),
-            priority=1 if rng.random() < 0.1 else 0,
-        ))
+        orders.append(
+            Order(
+                f"order-{k + 1:04d}",
+                location,
+                (Window(start, start + HOUR),),
+                items,
+                weight,
+                service_s=int(rng.integers(90, 241)),
+                skills=frozenset({"cold"}) if any(CATALOGUE[i][1] for i in items) else frozenset(),
+                priority=1 if rng.random() < 0.1 else 0,
+            )
+        )
     return tuple(orders)
 
 

@@ -40,7 +40,8 @@ class Matrix:
 
     @classmethod
     def from_arrays(
-        cls, distance_m: Mapping[str, Sequence[Sequence[float]] | np.ndarray],
+        cls,
+        distance_m: Mapping[str, Sequence[Sequence[float]] | np.ndarray],
         duration_s: Mapping[str, Sequence[Sequence[float]] | np.ndarray],
     ) -> Matrix:
         """Build a matrix from nested lists or arrays, rounding values to int64."""

@@ -8,6 +8,7 @@ component is kept, so every snapped point can reach every other.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -24,13 +25,24 @@ from geo.profiles import speed_kph
 
 __all__ = ["HIGHWAY_SPEED_KPH", "RoadGraphProvider", "load_road_graph"]
 
-_CAR = {"motorway": 50, "trunk": 40, "primary": 35, "secondary": 30, "tertiary": 30, "unclassified": 25,
-        "residential": 20, "living_street": 10, "service": 10}
+_CAR = {
+    "motorway": 50,
+    "trunk": 40,
+    "primary": 35,
+    "secondary": 30,
+    "tertiary": 30,
+    "unclassified": 25,
+    "residential": 20,
+    "living_street": 10,
+    "service": 10,
+}
 _BIKE_ONLY = {"cycleway": 16, "path": 12, "track": 12, "pedestrian": 8, "footway": 8, "bridleway": 8}
 _FOOT_ONLY = {"footway": 5, "pedestrian": 5, "path": 5, "steps": 2, "cycleway": 5, "track": 5, "corridor": 5}
 HIGHWAY_SPEED_KPH: dict[str, dict[str, float]] = {
-    "car": {**_CAR, **{f"{k}_link": v for k, v in _CAR.items() if k in ("motorway", "trunk", "primary", "secondary",
-                                                                        "tertiary")}},
+    "car": {
+        **_CAR,
+        **{f"{k}_link": v for k, v in _CAR.items() if k in ("motorway", "trunk", "primary", "secondary", "tertiary")},
+    },
     "bike": {**{k: 15 for k in _CAR if k not in ("motorway", "trunk")}, **_BIKE_ONLY},
     "foot": {**{k: 5 for k in _CAR if k not in ("motorway", "trunk")}, **_FOOT_ONLY},
 }
@@ -60,15 +72,15 @@ def load_road_graph(pbf_path: Path, profile: str) -> nx.DiGraph:
     speeds = HIGHWAY_SPEED_KPH[profile]
     graph = nx.DiGraph()
     processor = osmium.FileProcessor(str(pbf_path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
-    for way in processor.with_filter(osmium.filter.EntityFilter(osmium.osm.WAY)).with_filter(
-        osmium.filter.KeyFilter("highway")
-    ):
-        kph = speeds.get(way.tags.get("highway", ""))
+    for way in processor.with_filter(osmium.filter.KeyFilter("highway")):
+        if not isinstance(way, osmium.osm.Way):
+            continue
+        kph = speeds.get(way.tags.get("highway") or "")
         if kph is None or way.tags.get("access") in ("no", "private") or way.tags.get("area") == "yes":
             continue
         nodes = [(n.ref, n.lat, n.lon) for n in way.nodes if n.location.valid()]
         direction = _oneway(way.tags, profile)
-        for (a, lat_a, lon_a), (b, lat_b, lon_b) in zip(nodes, nodes[1:], strict=False):
+        for (a, lat_a, lon_a), (b, lat_b, lon_b) in itertools.pairwise(nodes):
             length = float(haversine_m(lat_a, lon_a, lat_b, lon_b))
             graph.add_node(a, lat=lat_a, lon=lon_a)
             graph.add_node(b, lat=lat_b, lon=lon_b)

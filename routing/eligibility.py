@@ -67,8 +67,10 @@ def _stage_passed(problem: Problem, matrix: Matrix, in_zone: np.ndarray, o: int,
     site = problem.sites[courier.site]
     checks = (
         lambda: order.skills <= courier.skills,
-        lambda: (order.site is None or order.site == courier.site)
-        and (order.pickup is not None or _holds(site.stock, order.items)),
+        lambda: (
+            (order.site is None or order.site == courier.site)
+            and (order.pickup is not None or _holds(site.stock, order.items))
+        ),
         lambda: bool(in_zone[courier.site, o]),
         lambda: _fits(order, courier),
         lambda: _on_shift(order, courier),

@@ -10,6 +10,7 @@ delivery location, then the pickup location of every pickup-and-delivery order (
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -83,7 +84,9 @@ class Site:
     zone: tuple[Point, ...] | None = None
 
     def __post_init__(self) -> None:
-        _require(self.kind in ("store", "forward_warehouse"), f"kind: must be store or forward_warehouse, got {self.kind!r}")
+        _require(
+            self.kind in ("store", "forward_warehouse"), f"kind: must be store or forward_warehouse, got {self.kind!r}"
+        )
         _check_point(self.location, "location")
         for item, qty in self.stock.items():
             _require(qty >= 0, f"stock[{item!r}]: must be >= 0, got {qty}")
@@ -157,7 +160,7 @@ class Order:
         _require(len(self.windows) > 0, "windows: at least one window is needed")
         ordered = sorted(self.windows, key=lambda w: w.start_s)
         _require(
-            all(a.end_s < b.start_s for a, b in zip(ordered, ordered[1:], strict=False)),
+            all(a.end_s < b.start_s for a, b in itertools.pairwise(ordered)),
             "windows: must not overlap",
         )
         for item, qty in self.items.items():
@@ -197,7 +200,9 @@ class Problem:
                 f"couriers[{c}].end_site: no site with index {courier.end_site}",
             )
         for o, order in enumerate(self.orders):
-            _require(order.site is None or 0 <= order.site < n_sites, f"orders[{o}].site: no site with index {order.site}")
+            _require(
+                order.site is None or 0 <= order.site < n_sites, f"orders[{o}].site: no site with index {order.site}"
+            )
             _require(
                 order.pickup is None or not order.items,
                 f"orders[{o}].items: a pickup-and-delivery order carries no stock items",

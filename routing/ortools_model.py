@@ -8,6 +8,7 @@ and delivery pairs with a maximum ride time, and stock shared by all couriers of
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -73,8 +74,14 @@ class RoutingModel:
         self._build(matrix, np.asarray(nodes), cs, allowed, penalty)
 
     # -- building -------------------------------------------------------------------------------------------
-    def _build(self, matrix: Matrix, nodes: np.ndarray, cs: list, allowed: Mapping[int, Sequence[int]],
-               penalty: Mapping[int, int]) -> None:
+    def _build(
+        self,
+        matrix: Matrix,
+        nodes: np.ndarray,
+        cs: list,
+        allowed: Mapping[int, Sequence[int]],
+        penalty: Mapping[int, int],
+    ) -> None:
         routing, problem = self.routing, self.problem
         service = np.array([self._service(s) for s in self._stops], dtype=np.int64)
         time_cb, cost_cb = {}, {}
@@ -132,16 +139,18 @@ class RoutingModel:
             capacities = [_BIG if cap is None else int(cap) for cap in caps]
             # With pickups and stock orders on one route, the load leaving the site is free and must cover the
             # stock orders' deliveries; otherwise the cumul counts what was delivered, from zero.
-            self.routing.AddDimensionWithVehicleCapacity(callback, max(capacities) if mixed else 0, capacities,
-                                                         not mixed, name)
+            self.routing.AddDimensionWithVehicleCapacity(
+                callback, max(capacities) if mixed else 0, capacities, not mixed, name
+            )
 
-    def _constrain_stop(self, k: int, stop: StopRef, allowed: Mapping[int, Sequence[int]],
-                        penalty: Mapping[int, int]) -> None:
+    def _constrain_stop(
+        self, k: int, stop: StopRef, allowed: Mapping[int, Sequence[int]], penalty: Mapping[int, int]
+    ) -> None:
         routing, index = self.routing, self.manager.NodeToIndex(k)
         windows = sorted(self._windows(stop), key=lambda w: w.start_s)
         cumul = self.time.CumulVar(index)
         cumul.SetRange(windows[0].start_s, windows[-1].end_s)
-        for a, b in zip(windows, windows[1:], strict=False):
+        for a, b in itertools.pairwise(windows):
             cumul.RemoveInterval(a.end_s + 1, b.start_s - 1)
         vehicles = [self._vehicle_of[c] for c in allowed[stop[0]] if c in self._vehicle_of]
         if len(vehicles) < len(self.couriers):  # -1: not served (SetAllowedVehiclesForIndex's binding is broken)
@@ -176,8 +185,10 @@ class RoutingModel:
                         demand.setdefault(item, []).append((k, qty))
             for item, uses in demand.items():
                 if sum(q for _, q in uses) > stock.get(item, 0):
-                    terms = [solver.IsMemberVar(self.routing.VehicleVar(self.manager.NodeToIndex(k)), vehicles) * q
-                             for k, q in uses]
+                    terms = [
+                        solver.IsMemberVar(self.routing.VehicleVar(self.manager.NodeToIndex(k)), vehicles) * q
+                        for k, q in uses
+                    ]
                     solver.Add(solver.Sum(terms) <= stock.get(item, 0))
 
     # -- searching ------------------------------------------------------------------------------------------

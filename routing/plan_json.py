@@ -63,16 +63,25 @@ def plan_to_geojson(problem: Problem, plan: Plan) -> dict[str, Any]:
     for route in plan.routes:
         courier = problem.couriers[route.courier]
         path = [route.site, *(s.node for s in route.stops), courier.last_site]
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "LineString", "coordinates": [[locations[n][1], locations[n][0]] for n in path]},
-            "properties": {"courier": courier.id, "site": problem.sites[route.site].id, "profile": courier.profile,
-                           "stops": len(route.stops), "distance_m": route.distance_m},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": [[locations[n][1], locations[n][0]] for n in path]},
+                "properties": {
+                    "courier": courier.id,
+                    "site": problem.sites[route.site].id,
+                    "profile": courier.profile,
+                    "stops": len(route.stops),
+                    "distance_m": route.distance_m,
+                },
+            }
+        )
     for site in problem.sites:
-        features.append({
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [site.location[1], site.location[0]]},
-            "properties": {"site": site.id, "kind": site.kind},
-        })
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [site.location[1], site.location[0]]},
+                "properties": {"site": site.id, "kind": site.kind},
+            }
+        )
     return {"type": "FeatureCollection", "features": features}

@@ -168,23 +168,54 @@ def _to_domain(spec: ProblemSpec) -> Problem:
             raise InputError(msg if msg.startswith(field) else f"{field}.{msg}") from None
 
     sites = tuple(
-        build(f"sites[{k}]", lambda s=s: Site(s.id, s.kind, s.location, window(s.opening), dict(s.stock),
-                                              tuple(s.zone) if s.zone else None))
+        build(
+            f"sites[{k}]",
+            lambda s=s: Site(
+                s.id, s.kind, s.location, window(s.opening), dict(s.stock), tuple(s.zone) if s.zone else None
+            ),
+        )
         for k, s in enumerate(spec.sites)
     )
     couriers = tuple(
-        build(f"couriers[{k}]", lambda c=c, k=k: Courier(
-            c.id, site_index_of(c.site, f"couriers[{k}].site"), window(c.shift), c.profile,
-            Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items), frozenset(c.skills),
-            c.fixed_cost, site_ref(c.end_site, f"couriers[{k}].end_site")))
+        build(
+            f"couriers[{k}]",
+            lambda c=c, k=k: Courier(
+                c.id,
+                site_index_of(c.site, f"couriers[{k}].site"),
+                window(c.shift),
+                c.profile,
+                Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items),
+                frozenset(c.skills),
+                c.fixed_cost,
+                site_ref(c.end_site, f"couriers[{k}].end_site"),
+            ),
+        )
         for k, c in enumerate(spec.couriers)
     )
     orders = tuple(
-        build(f"orders[{k}]", lambda o=o, k=k: Order(
-            o.id, o.location, tuple(window(w) for w in o.windows), dict(o.items), o.weight_g, o.volume_cm3,
-            o.service_s, frozenset(o.skills), o.priority, site_ref(o.site, f"orders[{k}].site"),
-            Pickup(o.pickup.location, tuple(window(w) for w in o.pickup.windows), o.pickup.service_s,
-                   o.pickup.max_ride_s) if o.pickup else None))
+        build(
+            f"orders[{k}]",
+            lambda o=o, k=k: Order(
+                o.id,
+                o.location,
+                tuple(window(w) for w in o.windows),
+                dict(o.items),
+                o.weight_g,
+                o.volume_cm3,
+                o.service_s,
+                frozenset(o.skills),
+                o.priority,
+                site_ref(o.site, f"orders[{k}].site"),
+                Pickup(
+                    o.pickup.location,
+                    tuple(window(w) for w in o.pickup.windows),
+                    o.pickup.service_s,
+                    o.pickup.max_ride_s,
+                )
+                if o.pickup
+                else None,
+            ),
+        )
         for k, o in enumerate(spec.orders)
     )
     return Problem(sites, couriers, orders, spec.name, epoch)
@@ -210,28 +241,69 @@ def problem_to_spec(problem: Problem) -> ProblemSpec:
     """The JSON form of a domain problem (needs ``problem.epoch``), e.g. to save a generated problem."""
     if problem.epoch is None:
         raise InputError("epoch: a problem without an epoch cannot be written as JSON")
+
     def w(window: Window) -> dict[str, datetime]:
         assert problem.epoch is not None
-        return {"start": problem.epoch + timedelta(seconds=window.start_s),
-                "end": problem.epoch + timedelta(seconds=window.end_s)}
+        return {
+            "start": problem.epoch + timedelta(seconds=window.start_s),
+            "end": problem.epoch + timedelta(seconds=window.end_s),
+        }
 
     sites = [s.id for s in problem.sites]
-    return ProblemSpec.model_validate({
-        "name": problem.name,
-        "epoch": problem.epoch,
-        "sites": [{"id": s.id, "kind": s.kind, "location": s.location, "opening": w(s.opening),
-                   "stock": dict(s.stock), "zone": list(s.zone) if s.zone else None} for s in problem.sites],
-        "couriers": [{"id": c.id, "site": sites[c.site], "end_site": None if c.end_site is None else sites[c.end_site],
-                      "shift": w(c.shift), "profile": c.profile,
-                      "capacity": {"weight_g": c.capacity.weight_g, "volume_cm3": c.capacity.volume_cm3,
-                                   "items": c.capacity.items},
-                      "skills": sorted(c.skills), "fixed_cost": c.fixed_cost} for c in problem.couriers],
-        "orders": [{"id": o.id, "location": o.location, "windows": [w(x) for x in o.windows], "items": dict(o.items),
-                    "weight_g": o.weight_g, "volume_cm3": o.volume_cm3, "service_s": o.service_s,
-                    "skills": sorted(o.skills), "priority": o.priority,
+    return ProblemSpec.model_validate(
+        {
+            "name": problem.name,
+            "epoch": problem.epoch,
+            "sites": [
+                {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "location": s.location,
+                    "opening": w(s.opening),
+                    "stock": dict(s.stock),
+                    "zone": list(s.zone) if s.zone else None,
+                }
+                for s in problem.sites
+            ],
+            "couriers": [
+                {
+                    "id": c.id,
+                    "site": sites[c.site],
+                    "end_site": None if c.end_site is None else sites[c.end_site],
+                    "shift": w(c.shift),
+                    "profile": c.profile,
+                    "capacity": {
+                        "weight_g": c.capacity.weight_g,
+                        "volume_cm3": c.capacity.volume_cm3,
+                        "items": c.capacity.items,
+                    },
+                    "skills": sorted(c.skills),
+                    "fixed_cost": c.fixed_cost,
+                }
+                for c in problem.couriers
+            ],
+            "orders": [
+                {
+                    "id": o.id,
+                    "location": o.location,
+                    "windows": [w(x) for x in o.windows],
+                    "items": dict(o.items),
+                    "weight_g": o.weight_g,
+                    "volume_cm3": o.volume_cm3,
+                    "service_s": o.service_s,
+                    "skills": sorted(o.skills),
+                    "priority": o.priority,
                     "site": None if o.site is None else sites[o.site],
-                    "pickup": None if o.pickup is None else {
-                        "location": o.pickup.location, "windows": [w(x) for x in o.pickup.windows],
-                        "service_s": o.pickup.service_s, "max_ride_s": o.pickup.max_ride_s}}
-                   for o in problem.orders],
-    })
+                    "pickup": None
+                    if o.pickup is None
+                    else {
+                        "location": o.pickup.location,
+                        "windows": [w(x) for x in o.pickup.windows],
+                        "service_s": o.pickup.service_s,
+                        "max_ride_s": o.pickup.max_ride_s,
+                    },
+                }
+                for o in problem.orders
+            ],
+        }
+    )

@@ -27,8 +27,14 @@ Progress = Callable[[str, float, int], None]
 _SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
 
 
-def solve(problem: Problem, matrix: Matrix, *, params: SolveParams = SolveParams(), seed: int = 0,
-          progress: Progress | None = None) -> Plan:
+def solve(
+    problem: Problem,
+    matrix: Matrix,
+    *,
+    params: SolveParams = SolveParams(),
+    seed: int = 0,
+    progress: Progress | None = None,
+) -> Plan:
     """Assign orders to couriers (and so to sites) and order each route, within ``params.time_limit_s``.
 
     Returns a :class:`~routing.plan.Plan`: every order is either on a route or in ``plan.unassigned`` with a
@@ -44,8 +50,14 @@ def solve(problem: Problem, matrix: Matrix, *, params: SolveParams = SolveParams
     variants = [replace(params, first_solution=f) for f in _portfolio(params)]
     pool = ProcessPoolExecutor(len(variants) - 1, mp_context=get_context("fork")) if len(variants) > 1 else None
     try:
-        others = [pool.submit(_pipeline, problem, matrix, able, penalty, v, deadline.remaining(), None, seed + k)
-                  for k, v in enumerate(variants[1:], 1)] if pool else []
+        others = (
+            [
+                pool.submit(_pipeline, problem, matrix, able, penalty, v, deadline.remaining(), None, seed + k)
+                for k, v in enumerate(variants[1:], 1)
+            ]
+            if pool
+            else []
+        )
         results = [_pipeline(problem, matrix, able, penalty, params, deadline.remaining(), progress, seed)]
         results += [f.result() for f in others]
     finally:
@@ -59,8 +71,11 @@ def solve(problem: Problem, matrix: Matrix, *, params: SolveParams = SolveParams
 
 def _portfolio(params: SolveParams) -> list[str]:
     """First-solution strategies, one per worker: the chosen one first, then the others in a fixed order."""
-    others = [f for f in ("LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION",
-                          "SEQUENTIAL_CHEAPEST_INSERTION") if f != params.first_solution]
+    others = [
+        f
+        for f in ("LOCAL_CHEAPEST_INSERTION", "SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION")
+        if f != params.first_solution
+    ]
     return [params.first_solution, *others][: params.workers]
 
 
@@ -69,8 +84,16 @@ def _dropped(result: SearchResult, penalty: dict[int, int]) -> int:
     return sum(p for o, p in penalty.items() if o not in served)
 
 
-def _pipeline(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int], params: SolveParams,
-              budget_s: float, progress: Progress | None, seed: int) -> SearchResult | None:
+def _pipeline(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    params: SolveParams,
+    budget_s: float,
+    progress: Progress | None,
+    seed: int,
+) -> SearchResult | None:
     """One worker's search: first solution and local search, then route elimination and polish."""
     deadline = Deadline(budget_s)
     best = _first_search(problem, matrix, able, penalty, params, deadline, progress)
@@ -97,8 +120,15 @@ def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[in
     return {o: base * (1 + order.priority) for o, order in enumerate(problem.orders)}
 
 
-def _first_search(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int],
-                  params: SolveParams, deadline: Deadline, progress: Progress | None) -> SearchResult | None:
+def _first_search(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+) -> SearchResult | None:
     orders = able.servable
     couriers = sorted({c for o in orders for c in able.couriers[o]})
     if not orders:
@@ -108,9 +138,17 @@ def _first_search(problem: Problem, matrix: Matrix, able: Eligibility, penalty: 
     return model.search(params, deadline.remaining() * share, on_solution=_reporter("search", deadline, progress))
 
 
-def _eliminate_routes(problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int],
-                      best: SearchResult, params: SolveParams, deadline: Deadline, progress: Progress | None,
-                      seed: int) -> SearchResult:
+def _eliminate_routes(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    best: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+    seed: int,
+) -> SearchResult:
     """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
 
     Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
@@ -129,15 +167,17 @@ def _eliminate_routes(problem: Problem, matrix: Matrix, able: Eligibility, penal
         kept = sorted(c for c in best.routes if c != victim)
         model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
         budget = max(deadline.remaining() / 4, 0.05)
-        attempt = model.search(params, budget, initial={c: best.routes[c] for c in kept}, on_solution=report,
-                               stop_when_all_served=True)
+        attempt = model.search(
+            params, budget, initial={c: best.routes[c] for c in kept}, on_solution=report, stop_when_all_served=True
+        )
         if attempt is not None and attempt.served() >= best.served():
             best, tried = attempt, set()
     couriers = sorted(best.routes)
     if deadline.remaining() > 0.05 and couriers:
         model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
-        polished = model.search(params, deadline.remaining(), initial=best.routes,
-                                on_solution=_reporter("polish", deadline, progress))
+        polished = model.search(
+            params, deadline.remaining(), initial=best.routes, on_solution=_reporter("polish", deadline, progress)
+        )
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished
     return best
@@ -149,8 +189,14 @@ def _reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Call
     return lambda objective: progress(phase, deadline.elapsed(), objective)
 
 
-def _make_plan(problem: Problem, matrix: Matrix, able: Eligibility, result: SearchResult | None,
-               phases: dict[str, float], deadline: Deadline) -> Plan:
+def _make_plan(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    result: SearchResult | None,
+    phases: dict[str, float],
+    deadline: Deadline,
+) -> Plan:
     routes = tuple(
         time_route(problem, matrix, c, stops).route for c, stops in sorted((result.routes if result else {}).items())
     )
@@ -169,5 +215,3 @@ def _make_plan(problem: Problem, matrix: Matrix, able: Eligibility, result: Sear
         phases={k: round(v, 3) for k, v in phases.items()},
     )
     return Plan(routes, tuple(unassigned), stats)
-
-

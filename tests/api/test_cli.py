@@ -24,8 +24,9 @@ def small_problem(tmp_path: Path, orders: int = 12) -> Path:
 
 def test_solve_writes_plan_and_geojson(tmp_path: Path) -> None:
     out, geo = tmp_path / "plan.json", tmp_path / "routes.geojson"
-    result = runner.invoke(app, ["solve", str(small_problem(tmp_path)), "-o", str(out), "--geojson", str(geo),
-                                 "--time-limit", "3"])
+    result = runner.invoke(
+        app, ["solve", str(small_problem(tmp_path)), "-o", str(out), "--geojson", str(geo), "--time-limit", "3"]
+    )
     assert result.exit_code == 0, result.output
     plan = json.loads(out.read_text())
     served = {s["order"] for r in plan["routes"] for s in r["stops"]}

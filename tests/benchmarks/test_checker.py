@@ -13,18 +13,35 @@ from benchmarks.instances import Instance, read_instance
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def tiny(kind: str = "vrptw", demand: tuple[int, ...] = (0, 3, 4), capacity: int = 10,
-         due: tuple[float, ...] = (100, 50, 50), ready: tuple[float, ...] = (0, 0, 0),
-         pairs: tuple[int, int] | None = None) -> Instance:
+def tiny(
+    kind: str = "vrptw",
+    demand: tuple[int, ...] = (0, 3, 4),
+    capacity: int = 10,
+    due: tuple[float, ...] = (100, 50, 50),
+    ready: tuple[float, ...] = (0, 0, 0),
+    pairs: tuple[int, int] | None = None,
+) -> Instance:
     """Depot at (0, 0), node 1 at (3, 4), node 2 at (6, 8); service 1 everywhere but the depot."""
     n = len(demand)
     pickup_of, delivery_of = np.zeros(n, np.int64), np.zeros(n, np.int64)
     if pairs:
         pickup, delivery = pairs
         pickup_of[delivery], delivery_of[pickup] = pickup, delivery
-    return Instance("test", "tiny", kind, 2, capacity,  # type: ignore[arg-type]
-                    np.array([0.0, 3, 6]), np.array([0.0, 4, 8]), np.array(demand), np.array(ready, float),
-                    np.array(due, float), np.array([0.0, 1, 1]), pickup_of, delivery_of)
+    return Instance(
+        "test",
+        "tiny",
+        kind,
+        2,
+        capacity,  # type: ignore[arg-type]
+        np.array([0.0, 3, 6]),
+        np.array([0.0, 4, 8]),
+        np.array(demand),
+        np.array(ready, float),
+        np.array(due, float),
+        np.array([0.0, 1, 1]),
+        pickup_of,
+        delivery_of,
+    )
 
 
 def test_feasible_route_and_its_exact_length() -> None:
@@ -68,11 +85,16 @@ def test_missing_duplicated_and_unknown_customers() -> None:
 
 def test_known_optimal_c101_solution() -> None:
     routes = [
-        [5, 3, 7, 8, 10, 11, 9, 6, 4, 2, 1, 75], [13, 17, 18, 19, 15, 16, 14, 12],
-        [20, 24, 25, 27, 29, 30, 28, 26, 23, 22, 21], [32, 33, 31, 35, 37, 38, 39, 36, 34],
-        [43, 42, 41, 40, 44, 46, 45, 48, 51, 50, 52, 49, 47], [57, 55, 54, 53, 56, 58, 60, 59],
-        [67, 65, 63, 62, 74, 72, 61, 64, 68, 66, 69], [81, 78, 76, 71, 70, 73, 77, 79, 80],
-        [90, 87, 86, 83, 82, 84, 85, 88, 89, 91], [98, 96, 95, 94, 92, 93, 97, 100, 99],
+        [5, 3, 7, 8, 10, 11, 9, 6, 4, 2, 1, 75],
+        [13, 17, 18, 19, 15, 16, 14, 12],
+        [20, 24, 25, 27, 29, 30, 28, 26, 23, 22, 21],
+        [32, 33, 31, 35, 37, 38, 39, 36, 34],
+        [43, 42, 41, 40, 44, 46, 45, 48, 51, 50, 52, 49, 47],
+        [57, 55, 54, 53, 56, 58, 60, 59],
+        [67, 65, 63, 62, 74, 72, 61, 64, 68, 66, 69],
+        [81, 78, 76, 71, 70, 73, 77, 79, 80],
+        [90, 87, 86, 83, 82, 84, 85, 88, 89, 91],
+        [98, 96, 95, 94, 92, 93, 97, 100, 99],
     ]
     result = check_routes(read_instance(DATA / "C101.txt", "vrptw/solomon"), routes)
     assert result.feasible, result.violations

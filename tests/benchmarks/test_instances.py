@@ -25,8 +25,7 @@ def test_li_lim_pairs_are_consistent() -> None:
     assert lc.kind == "pdptw" and lc.capacity == 200 and lc.speed == 1
     deliveries = np.nonzero(lc.pickup_of)[0]
     assert len(deliveries) * 2 == lc.n_customers
-    assert all(lc.delivery_of[lc.pickup_of[d]] == d and lc.demand[d] == -lc.demand[lc.pickup_of[d]]
-               for d in deliveries)
+    assert all(lc.delivery_of[lc.pickup_of[d]] == d and lc.demand[d] == -lc.demand[lc.pickup_of[d]] for d in deliveries)
 
 
 def test_malformed_file_names_the_line(tmp_path: Path) -> None:

@@ -60,8 +60,11 @@ def test_window_end_before_start_names_the_field(sample: dict[str, Any]) -> None
         (("sites", 0, "kind"), "mall", "sites[0].kind: Input should be 'store' or 'forward_warehouse'"),
         (("orders", 4, "windows"), [], "orders[4].windows: List should have at least 1 item after validation, not 0"),
         (("orders", 5, "colour"), "red", "orders[5].colour: Extra inputs are not permitted"),
-        (("orders", 6, "windows", 0, "start"), "2026-11-23T09:00:00",
-         "orders[6].windows[0].start: Input should have timezone info"),
+        (
+            ("orders", 6, "windows", 0, "start"),
+            "2026-11-23T09:00:00",
+            "orders[6].windows[0].start: Input should have timezone info",
+        ),
     ],
 )
 def test_bad_fields_are_named(sample: dict[str, Any], path: tuple[Any, ...], value: Any, message: str) -> None:

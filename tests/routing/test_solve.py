@@ -64,8 +64,9 @@ def test_last_unit_of_stock_is_not_sold_twice(street: SimpleNamespace) -> None:
 
 
 def test_stock_used_up_is_reported_as_no_stock(street: SimpleNamespace) -> None:
-    problem = Problem((street.site("s", 0.0, {"milk": 1}),), (street.courier(),),
-                      (street.order("o1", 1.0), street.order("o2", 2.0)))
+    problem = Problem(
+        (street.site("s", 0.0, {"milk": 1}),), (street.courier(),), (street.order("o1", 1.0), street.order("o2", 2.0))
+    )
     plan = solve(problem, street.matrix(problem), params=PARAMS)
     assert plan.summary.orders_served == 1
     assert [u.reason for u in plan.unassigned] == [Reason.NO_STOCK]
@@ -73,8 +74,13 @@ def test_stock_used_up_is_reported_as_no_stock(street: SimpleNamespace) -> None:
 
 def test_pickup_before_delivery_within_ride_time(street: SimpleNamespace) -> None:
     orders = tuple(
-        Order(f"p{k}", (0.0, 6.0 - k), (Window(0, 8 * HOUR),), weight_g=500,
-              pickup=Pickup((0.0, 1.0 + k), (Window(0, 8 * HOUR),), max_ride_s=900))
+        Order(
+            f"p{k}",
+            (0.0, 6.0 - k),
+            (Window(0, 8 * HOUR),),
+            weight_g=500,
+            pickup=Pickup((0.0, 1.0 + k), (Window(0, 8 * HOUR),), max_ride_s=900),
+        )
         for k in range(3)
     )
     problem = Problem((street.site(),), (street.courier(capacity=Capacity(1_000)),), orders)

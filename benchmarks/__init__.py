@@ -1,0 +1,1 @@
+"""Benchmarks: public instance readers, an independent checker, the bench runner and generators."""
