@@ -28,8 +28,10 @@ class SolveParams:
     ``time_limit_s`` is a hard wall-clock budget for the whole solve, matrix-independent work and model building
     included; the best plan so far is returned when it runs out. ``solution_limit`` (if set) stops each search
     phase after that many solutions instead, for repeatable tests. ``route_elimination`` tries to empty routes
-    after the first search, so fewer couriers are used. ``drop_penalty`` is the cost of leaving an order out
-    (``None``: far above any route cost); ``priority`` multiplies it by ``1 + priority``. ``workers`` > 1 runs
+    after the first search, so fewer couriers are used: it gets ``elimination_share`` of the time (polishing the
+    final routes included) and gives up after ``elimination_tries`` failed routes in a row. ``drop_penalty`` is
+    the cost of leaving an order out (``None``: far above any route cost); an order's ``priority`` multiplies it
+    by ``1 + priority``. ``workers`` > 1 runs
     that many searches in parallel processes, each from a different first solution, and keeps the best plan
     (fewest orders left out, then fewest routes, then lowest cost).
     """
@@ -40,6 +42,7 @@ class SolveParams:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     route_elimination: bool = True
     elimination_share: float = 0.6
+    elimination_tries: int = 3
     drop_penalty: int | None = None
     workers: int = 1
 
@@ -52,6 +55,8 @@ class SolveParams:
             raise InputError(f"first_solution: must be one of {', '.join(FIRST_SOLUTIONS)}")
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(f"metaheuristic: must be one of {', '.join(METAHEURISTICS)}")
+        if self.elimination_tries < 1:
+            raise InputError(f"elimination_tries: must be >= 1, got {self.elimination_tries}")
         if not 1 <= self.workers <= 64:
             raise InputError(f"workers: must be within [1, 64], got {self.workers}")
         if not 0 <= self.elimination_share <= 1:

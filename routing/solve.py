@@ -152,7 +152,8 @@ def _eliminate_routes(
     """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
 
     Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
-    as soon as every order the best plan served is served again. Failed victims are not tried twice.
+    as soon as every order the best plan served is served again. Failed victims are not tried again until a route
+    is eliminated; after ``params.elimination_tries`` failures in a row the rest of the time goes to polishing.
     """
     rng = np.random.default_rng(seed)
     allowed = dict(enumerate(able.couriers))
@@ -160,7 +161,7 @@ def _eliminate_routes(
     report = _reporter("route elimination", deadline, progress)
     while deadline.remaining() > 0.3 * params.time_limit_s * (1 - params.elimination_share):
         victims = [c for c in best.routes if c not in tried]
-        if len(best.routes) < 2 or not victims:
+        if len(best.routes) < 2 or not victims or len(tried) >= params.elimination_tries:
             break
         victim = min(victims, key=lambda c: (len(best.routes[c]), rng.random()))
         tried.add(victim)
