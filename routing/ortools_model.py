@@ -139,9 +139,7 @@ class RoutingModel:
             capacities = [_BIG if cap is None else int(cap) for cap in caps]
             # With pickups and stock orders on one route, the load leaving the site is free and must cover the
             # stock orders' deliveries; otherwise the cumul counts what was delivered, from zero.
-            self.routing.AddDimensionWithVehicleCapacity(
-                callback, max(capacities) if mixed else 0, capacities, not mixed, name
-            )
+            self.routing.AddDimensionWithVehicleCapacity(callback, 0, capacities, not mixed, name)
 
     def _constrain_stop(
         self, k: int, stop: StopRef, allowed: Mapping[int, Sequence[int]], penalty: Mapping[int, int]

@@ -36,10 +36,12 @@ def test_malformed_file_names_the_line(tmp_path: Path) -> None:
 
 
 def test_natural_order(tmp_path: Path) -> None:
-    for name in ("c1_2_10", "c1_2_2", "c1_2_1", "C201", "C101"):
-        (tmp_path / "s").mkdir(exist_ok=True)
-        (tmp_path / "s" / f"{name}.txt").write_text("")
-    assert [p.stem for p in list_instances(tmp_path, "s")] == ["C101", "C201", "c1_2_1", "c1_2_2", "c1_2_10"]
+    for folder, names in (("solomon", ("C201", "C101", "C102")), ("gh", ("c1_2_10", "c1_2_2", "c1_2_1"))):
+        (tmp_path / folder).mkdir()
+        for name in names:
+            (tmp_path / folder / f"{name}.txt").write_text("")
+    assert [p.stem for p in list_instances(tmp_path, "solomon")] == ["C101", "C102", "C201"]
+    assert [p.stem for p in list_instances(tmp_path, "gh")] == ["c1_2_1", "c1_2_2", "c1_2_10"]
 
 
 @pytest.mark.skipif(not SHARED.is_dir(), reason="shared benchmark data not beside the checkout")

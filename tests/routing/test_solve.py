@@ -98,3 +98,19 @@ def test_a_plan_comes_back_without_couriers(street: SimpleNamespace) -> None:
     problem = Problem((street.site(),), (), (street.order("o", 1.0),))
     plan = solve(problem, street.matrix(problem), params=PARAMS)
     assert plan.routes == () and [u.reason for u in plan.unassigned] == [Reason.NO_COURIER_ON_SHIFT]
+
+
+def test_stock_orders_and_pickups_share_one_load(street: SimpleNamespace) -> None:
+    """The van leaves with the stock order aboard; the pickup fits only once that has been delivered."""
+    stock = street.order("stock", 1.0, weight_g=600)
+    pd = Order(
+        "pd", (0.0, 3.0), (Window(0, 8 * HOUR),), weight_g=600, pickup=Pickup((0.0, 2.0), (Window(0, 8 * HOUR),))
+    )
+    problem = Problem((street.site(),), (street.courier(capacity=Capacity(1_000)),), (stock, pd))
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.is_complete()
+    assert [(s.order, s.kind, s.load_g) for s in plan.routes[0].stops] == [
+        (0, "delivery", 0),
+        (1, "pickup", 600),
+        (1, "delivery", 0),
+    ]
