@@ -1,0 +1,37 @@
+"""The shipped Helsinki morning on the real street network: every order served or explained."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.sample_problem import SOLD_OUT
+from geo import RoadGraphProvider, points_in_zone, zone_polygon
+from routing import Reason, SolveParams, load_problem, solve
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def test_sample_problem_is_served_except_the_sold_out_item() -> None:
+    problem = load_problem(DATA / "sample_problem.json")
+    matrix = RoadGraphProvider(DATA / "helsinki.osm.pbf").matrix(problem.locations(), ["bike", "car"])
+    params = SolveParams(time_limit_s=600, solution_limit=300, metaheuristic="GREEDY_DESCENT")
+    plan = solve(problem, matrix, params=params)
+    sold_out = {o for o, order in enumerate(problem.orders) if SOLD_OUT in order.items}
+    assert sold_out and {u.order for u in plan.unassigned} == sold_out
+    assert Counter(u.reason for u in plan.unassigned) == {Reason.NO_STOCK: len(sold_out)}
+    for route in plan.routes:
+        courier = problem.couriers[route.courier]
+        assert courier.shift.start_s <= route.start_s and route.end_s <= courier.shift.end_s
+        for stop in route.stops:
+            order = problem.orders[stop.order]
+            assert any(w.start_s <= stop.start_s <= w.end_s for w in order.windows)
+            assert set(order.items) <= {i for i, q in problem.sites[route.site].stock.items() if q > 0}
+            zone = problem.sites[route.site].zone
+            assert zone is None or points_in_zone(zone_polygon(zone), [order.location])[0]
+            assert order.skills <= courier.skills
+    used: Counter[tuple[int, str]] = Counter()
+    for route in plan.routes:
+        for o in route.orders:
+            used.update({(route.site, i): q for i, q in problem.orders[o].items.items()})
+    assert all(q <= problem.sites[s].stock[i] for (s, i), q in used.items())
