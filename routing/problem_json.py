@@ -8,10 +8,11 @@ The JSON Schema in ``docs/problem.schema.json`` is generated from these classes 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -20,6 +21,7 @@ from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Windo
 
 __all__ = ["ProblemSpec", "load_problem", "parse_problem", "problem_json_schema", "problem_to_spec"]
 
+T = TypeVar("T")
 LatLon = Annotated[
     tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]],
     Field(description="[latitude, longitude] in degrees (WGS 84)"),
@@ -136,89 +138,71 @@ def parse_problem(data: Any) -> Problem:
     return _to_domain(spec)
 
 
-def _to_domain(spec: ProblemSpec) -> Problem:
-    first = min(w.start for w in _windows(spec)) if any(True for _ in _windows(spec)) else None
-    epoch = spec.epoch or (datetime.combine(first.date(), time(0), first.tzinfo) if first else None)
+class _ToDomain:
+    """Converts a validated spec: times to seconds from the epoch, site ids to indices, errors prefixed by path."""
 
-    def secs(t: datetime) -> int:
-        return int((t - epoch).total_seconds()) if epoch else 0
+    def __init__(self, spec: ProblemSpec) -> None:
+        first = min((w.start for w in _windows(spec)), default=None)
+        self.epoch = spec.epoch or (datetime.combine(first.date(), time(0), first.tzinfo) if first else None)
+        self.site_index = {s.id: k for k, s in enumerate(spec.sites)}
 
-    def window(w: WindowSpec) -> Window:
-        return Window(secs(w.start), secs(w.end))
+    def window(self, w: WindowSpec) -> Window:
+        if self.epoch is None:
+            return Window(0, 0)
+        return Window(int((w.start - self.epoch).total_seconds()), int((w.end - self.epoch).total_seconds()))
 
-    site_index = {s.id: k for k, s in enumerate(spec.sites)}
-
-    def site_ref(name: str | None, field: str) -> int | None:
-        if name is None:
-            return None
-        if name not in site_index:
+    def site_ref(self, name: str, field: str) -> int:
+        if name not in self.site_index:
             raise InputError(f"{field}: unknown site {name!r}")
-        return site_index[name]
+        return self.site_index[name]
 
-    def site_index_of(name: str, field: str) -> int:
-        index = site_ref(name, field)
-        assert index is not None
-        return index
+    def site(self, s: SiteSpec) -> Site:
+        zone = tuple(s.zone) if s.zone else None
+        return Site(s.id, s.kind, s.location, self.window(s.opening), dict(s.stock), zone)
 
-    def build(field: str, make: Any) -> Any:
-        try:
-            return make()
-        except InputError as exc:
-            msg = str(exc)
-            raise InputError(msg if msg.startswith(field) else f"{field}.{msg}") from None
+    def courier(self, k: int, c: CourierSpec) -> Courier:
+        capacity = Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items)
+        end = None if c.end_site is None else self.site_ref(c.end_site, f"couriers[{k}].end_site")
+        site = self.site_ref(c.site, f"couriers[{k}].site")
+        return Courier(c.id, site, self.window(c.shift), c.profile, capacity, frozenset(c.skills), c.fixed_cost, end)
 
-    sites = tuple(
-        build(
-            f"sites[{k}]",
-            lambda s=s: Site(
-                s.id, s.kind, s.location, window(s.opening), dict(s.stock), tuple(s.zone) if s.zone else None
-            ),
+    def order(self, k: int, o: OrderSpec) -> Order:
+        pickup = None
+        if o.pickup is not None:
+            windows = tuple(self.window(w) for w in o.pickup.windows)
+            pickup = Pickup(o.pickup.location, windows, o.pickup.service_s, o.pickup.max_ride_s)
+        site = None if o.site is None else self.site_ref(o.site, f"orders[{k}].site")
+        windows = tuple(self.window(w) for w in o.windows)
+        return Order(
+            o.id,
+            o.location,
+            windows,
+            dict(o.items),
+            o.weight_g,
+            o.volume_cm3,
+            o.service_s,
+            frozenset(o.skills),
+            o.priority,
+            site,
+            pickup,
         )
-        for k, s in enumerate(spec.sites)
-    )
-    couriers = tuple(
-        build(
-            f"couriers[{k}]",
-            lambda c=c, k=k: Courier(
-                c.id,
-                site_index_of(c.site, f"couriers[{k}].site"),
-                window(c.shift),
-                c.profile,
-                Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items),
-                frozenset(c.skills),
-                c.fixed_cost,
-                site_ref(c.end_site, f"couriers[{k}].end_site"),
-            ),
-        )
-        for k, c in enumerate(spec.couriers)
-    )
-    orders = tuple(
-        build(
-            f"orders[{k}]",
-            lambda o=o, k=k: Order(
-                o.id,
-                o.location,
-                tuple(window(w) for w in o.windows),
-                dict(o.items),
-                o.weight_g,
-                o.volume_cm3,
-                o.service_s,
-                frozenset(o.skills),
-                o.priority,
-                site_ref(o.site, f"orders[{k}].site"),
-                Pickup(
-                    o.pickup.location,
-                    tuple(window(w) for w in o.pickup.windows),
-                    o.pickup.service_s,
-                    o.pickup.max_ride_s,
-                )
-                if o.pickup
-                else None,
-            ),
-        )
-        for k, o in enumerate(spec.orders)
-    )
-    return Problem(sites, couriers, orders, spec.name, epoch)
+
+
+def _at(field: str, make: Callable[[], T]) -> T:
+    """Build a domain object; prefix the message of an ``InputError`` with the field's path."""
+    try:
+        return make()
+    except InputError as exc:
+        msg = str(exc)
+        raise InputError(msg if msg.startswith(field) else f"{field}.{msg}") from None
+
+
+def _to_domain(spec: ProblemSpec) -> Problem:
+    to = _ToDomain(spec)
+    sites = tuple(_at(f"sites[{k}]", partial(to.site, s)) for k, s in enumerate(spec.sites))
+    couriers = tuple(_at(f"couriers[{k}]", partial(to.courier, k, c)) for k, c in enumerate(spec.couriers))
+    orders = tuple(_at(f"orders[{k}]", partial(to.order, k, o)) for k, o in enumerate(spec.orders))
+    return Problem(sites, couriers, orders, spec.name, to.epoch)
 
 
 def load_problem(path: Path) -> Problem:

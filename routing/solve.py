@@ -157,7 +157,7 @@ def _eliminate_routes(
     """
     rng = np.random.default_rng(seed)
     allowed = dict(enumerate(able.couriers))
-    orders, tried = able.servable, set()
+    orders, tried = able.servable, set[int]()
     report = _reporter("route elimination", deadline, progress)
     while deadline.remaining() > 0.3 * params.time_limit_s * (1 - params.elimination_share):
         victims = [c for c in best.routes if c not in tried]
