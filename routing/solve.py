@@ -48,21 +48,7 @@ def solve(
     phases["eligibility"] = deadline.elapsed()
     penalty = _penalties(problem, matrix, params)
     variants = [replace(params, first_solution=f) for f in _portfolio(params)]
-    pool = ProcessPoolExecutor(len(variants) - 1, mp_context=get_context("fork")) if len(variants) > 1 else None
-    try:
-        others = (
-            [
-                pool.submit(_pipeline, problem, matrix, able, penalty, v, deadline.remaining(), None, seed + k)
-                for k, v in enumerate(variants[1:], 1)
-            ]
-            if pool
-            else []
-        )
-        results = [_pipeline(problem, matrix, able, penalty, params, deadline.remaining(), progress, seed)]
-        results += [f.result() for f in others]
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+    results = _run_portfolio(problem, matrix, able, penalty, variants, deadline.remaining(), progress, seed)
     phases["search"] = deadline.elapsed()
     found = [r for r in results if r is not None]
     best = min(found, key=lambda r: (_dropped(r, penalty), len(r.routes), r.objective)) if found else None
@@ -77,6 +63,36 @@ def _portfolio(params: SolveParams) -> list[str]:
         if f != params.first_solution
     ]
     return [params.first_solution, *others][: params.workers]
+
+
+def _run_portfolio(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    variants: list[SolveParams],
+    budget_s: float,
+    progress: Progress | None,
+    seed: int,
+) -> list[SearchResult | None]:
+    """Run the first variant in this process (it reports progress), the others in forked worker processes.
+
+    A worker that fails (killed, out of memory) only loses its own result: the others still make the plan.
+    """
+    if len(variants) == 1:
+        return [_pipeline(problem, matrix, able, penalty, variants[0], budget_s, progress, seed)]
+    with ProcessPoolExecutor(len(variants) - 1, mp_context=get_context("fork")) as pool:
+        others = [
+            pool.submit(_pipeline, problem, matrix, able, penalty, v, budget_s, None, seed + k)
+            for k, v in enumerate(variants[1:], 1)
+        ]
+        results = [_pipeline(problem, matrix, able, penalty, variants[0], budget_s, progress, seed)]
+        for future in others:
+            try:
+                results.append(future.result())
+            except (OSError, RuntimeError):  # BrokenProcessPool is a RuntimeError
+                results.append(None)
+        return results
 
 
 def _dropped(result: SearchResult, penalty: dict[int, int]) -> int:
