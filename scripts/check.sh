@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+bin=$(python3 -c 'import os, sys; print(os.path.dirname(sys.executable))')
 echo "== ruff";          python3 -m ruff check .
 echo "== mypy";          python3 -m mypy
-echo "== import-linter"; lint-imports
-echo "== schema";        lastmile schema | diff -q - docs/problem.schema.json \
-                           || { echo "docs/problem.schema.json is stale: run 'lastmile schema > docs/problem.schema.json'"; exit 1; }
+echo "== import-linter"; "$bin/lint-imports"
+echo "== schema";        python3 -m api schema | diff -q - docs/problem.schema.json \
+                           || { echo "docs/problem.schema.json is stale: run 'python3 -m api schema > docs/problem.schema.json'"; exit 1; }
 echo "== pytest";        python3 -m pytest -q "$@"
