@@ -218,10 +218,12 @@ class RoutingModel:
             solution = routing.SolveFromAssignmentWithParameters(start, search) if start else None
         else:
             solution = routing.SolveWithParameters(search)
-        status = routing.status()
+        status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
+        if status == "INVALID":
+            raise RuntimeError("OR-Tools rejected the search parameters (ROUTING_INVALID)")
         if solution is None:
             return None
-        return SearchResult(self._routes(solution), int(solution.ObjectiveValue()), counter.count, str(status))
+        return SearchResult(self._routes(solution), int(solution.ObjectiveValue()), counter.count, status)
 
     def _node_routes(self, routes: Mapping[int, Sequence[StopRef]]) -> list[list[int]]:
         return [[self.manager.NodeToIndex(self._node_of[s]) for s in routes.get(c, ())] for c in self.couriers]
