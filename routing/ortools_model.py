@@ -51,7 +51,7 @@ class RoutingModel:
         allowed: Mapping[int, Sequence[int]],
         penalty: Mapping[int, int],
     ) -> None:
-        self.problem, self.couriers = problem, list(couriers)
+        self.problem, self.couriers, self.orders = problem, list(couriers), list(orders)
         self._vehicle_of = {c: v for v, c in enumerate(self.couriers)}
         cs = [problem.couriers[c] for c in self.couriers]
         depots = sorted({c.site for c in cs} | {c.last_site for c in cs})

@@ -9,7 +9,7 @@ from typing import Any
 
 from routing.errors import InputError
 
-__all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "SolveParams"]
+__all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "POLISHES", "SolveParams"]
 
 FIRST_SOLUTIONS = (
     "PARALLEL_CHEAPEST_INSERTION",
@@ -19,6 +19,7 @@ FIRST_SOLUTIONS = (
     "PATH_CHEAPEST_ARC",
 )
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
+POLISHES = ("ruin_recreate", "local_search")
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class SolveParams:
     the cost of leaving an order out (``None``: far above any route cost); an order's ``priority`` multiplies it
     by ``1 + priority``. ``workers`` > 1 runs
     that many searches in parallel processes, each from a different first solution, and keeps the best plan
-    (fewest orders left out, then fewest routes, then lowest cost).
+    (fewest orders left out, then fewest routes, then lowest cost). ``polish`` is how the time left after route
+    elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools re-insert
+    them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or ``local_search``
+    (the ``metaheuristic`` from the current routes).
     """
 
     time_limit_s: float = 10.0
@@ -45,6 +49,9 @@ class SolveParams:
     elimination_tries: int = 3
     drop_penalty: int | None = None
     workers: int = 1
+    polish: str = "ruin_recreate"
+    ruin_orders: int = 12
+    ruin_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -55,6 +62,10 @@ class SolveParams:
             raise InputError(f"first_solution: must be one of {', '.join(FIRST_SOLUTIONS)}")
         if self.metaheuristic not in METAHEURISTICS:
             raise InputError(f"metaheuristic: must be one of {', '.join(METAHEURISTICS)}")
+        if self.polish not in POLISHES:
+            raise InputError(f"polish: must be one of {', '.join(POLISHES)}, got {self.polish!r}")
+        if self.ruin_orders < 1 or (self.ruin_iterations is not None and self.ruin_iterations < 0):
+            raise InputError("ruin_orders: must be >= 1, and ruin_iterations >= 0 when given")
         if self.elimination_tries < 1:
             raise InputError(f"elimination_tries: must be >= 1, got {self.elimination_tries}")
         if not 1 <= self.workers <= 64:

@@ -17,6 +17,7 @@ from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.plan import Plan, SolveStats, Unassigned
+from routing.ruin_recreate import ruin_and_recreate
 from routing.timing import time_route
 
 __all__ = ["Progress", "solve"]
@@ -192,9 +193,10 @@ def _eliminate_routes(
     couriers = sorted(best.routes)
     if deadline.remaining() > 0.05 and couriers:
         model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
-        polished = model.search(
-            params, deadline.remaining(), initial=best.routes, on_solution=_reporter("polish", deadline, progress)
-        )
+        report = _reporter("polish", deadline, progress)
+        if params.polish == "ruin_recreate":
+            return ruin_and_recreate(problem, matrix, model, best, params, deadline, seed, report)
+        polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished
     return best

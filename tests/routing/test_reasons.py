@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 from routing import Capacity, Problem, Reason, SolveParams, Window, solve
 
-PARAMS = SolveParams(time_limit_s=60, solution_limit=20, metaheuristic="GREEDY_DESCENT")
+PARAMS = SolveParams(time_limit_s=60, solution_limit=20, metaheuristic="GREEDY_DESCENT", ruin_iterations=5)
 HOUR = 3600
 
 

@@ -15,7 +15,7 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def test_sample_problem_is_served_except_the_sold_out_item() -> None:
     problem = load_problem(DATA / "sample_problem.json")
     matrix = RoadGraphProvider(DATA / "helsinki.osm.pbf").matrix(problem.locations(), ["bike", "car"])
-    params = SolveParams(time_limit_s=600, solution_limit=300, metaheuristic="GREEDY_DESCENT")
+    params = SolveParams(time_limit_s=600, solution_limit=300, metaheuristic="GREEDY_DESCENT", ruin_iterations=10)
     plan = solve(problem, matrix, params=params)
     sold_out = {o for o, order in enumerate(problem.orders) if SOLD_OUT in order.items}
     assert sold_out and {u.order for u in plan.unassigned} == sold_out

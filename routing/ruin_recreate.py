@@ -1,0 +1,106 @@
+"""Ruin and recreate around OR-Tools' local search: remove strings of nearby orders, let OR-Tools re-insert them.
+
+Each iteration removes up to ``ruin_orders`` orders taken as strings from the routes closest to a random seed order
+(in the spirit of SISR, Christiaens & Vanden Berghe 2020), then runs OR-Tools' local search with greedy descent from
+what is left: its insertion operators put the orders back and its moves improve the routes. The result is accepted
+with a simulated-annealing rule on the model's objective, so worse plans are taken early on and the search settles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+
+import numpy as np
+
+from geo.matrix import Matrix
+from routing.deadline import Deadline
+from routing.model import Problem
+from routing.ortools_model import RoutingModel, SearchResult
+from routing.params import SolveParams
+
+__all__ = ["ruin_and_recreate"]
+
+_MAX_ROUTES_RUINED = 4
+_MAX_STRING = 8
+
+
+def _distance(problem: Problem, matrix: Matrix, result: SearchResult) -> int:
+    """Metres driven by the result's routes (site to stops to site)."""
+    total = 0
+    pickup = problem.pickup_node
+    for c, stops in result.routes.items():
+        courier = problem.couriers[c]
+        seq = [courier.site, *(pickup[o] if k == "pickup" else problem.delivery_node(o) for o, k in stops)]
+        seq.append(courier.last_site)
+        total += int(matrix.distance_m[courier.profile][seq[:-1], seq[1:]].sum())
+    return total
+
+
+def _ruin(problem: Problem, matrix: Matrix, result: SearchResult, size: int, rng: np.random.Generator) -> set[int]:
+    """Orders to remove: strings of consecutive orders from the routes nearest to a random served order."""
+    route_of = {o: c for c, stops in result.routes.items() for o, _ in stops}
+    served = sorted(route_of)
+    seed = served[int(rng.integers(len(served)))]
+    profile = problem.couriers[route_of[seed]].profile
+    nodes = [problem.delivery_node(o) for o in served]
+    nearest = np.argsort(matrix.distance_m[profile][problem.delivery_node(seed), nodes], kind="stable")
+    removed: set[int] = set()
+    touched: set[int] = set()
+    for k in nearest:
+        courier = route_of[served[int(k)]]
+        if courier in touched:
+            continue
+        touched.add(courier)
+        orders = list(dict.fromkeys(o for o, _ in result.routes[courier]))
+        at = orders.index(served[int(k)])
+        length = int(rng.integers(1, min(_MAX_STRING, len(orders), size - len(removed)) + 1))
+        first = max(0, min(at - int(rng.integers(0, length)), len(orders) - length))
+        removed.update(orders[first : first + length])
+        if len(removed) >= size or len(touched) >= _MAX_ROUTES_RUINED:
+            break
+    return removed
+
+
+def ruin_and_recreate(
+    problem: Problem,
+    matrix: Matrix,
+    model: RoutingModel,
+    start: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    seed: int,
+    on_solution: Callable[[int], None] | None = None,
+) -> SearchResult:
+    """Improve ``start`` with ruin-and-recreate iterations on ``model`` until the deadline (or
+    ``params.ruin_iterations``); return the best result seen. ``model`` must cover the couriers of ``start``."""
+    rng = np.random.default_rng(seed)
+    descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
+    size = max(1, min(params.ruin_orders, len(model.orders) // 3))
+    best = current = start
+    temperature0 = max(1.0, 0.01 * _distance(problem, matrix, start))
+    budget_s = deadline.remaining()
+    iteration = 0
+    while deadline.remaining() > 0.01 and (params.ruin_iterations is None or iteration < params.ruin_iterations):
+        iteration += 1
+        if not current.routes:
+            break
+        removed = _ruin(problem, matrix, current, size, rng)
+        kept = {c: [s for s in stops if s[0] not in removed] for c, stops in current.routes.items()}
+        candidate = model.search(descent, deadline.remaining(), initial=kept)
+        if candidate is None:
+            continue
+        done = (
+            iteration / params.ruin_iterations
+            if params.ruin_iterations is not None
+            else (budget_s - deadline.remaining()) / budget_s
+        )
+        temperature = temperature0 * max(0.0, 1 - done) + 1e-9
+        worse_by = candidate.objective - current.objective
+        if worse_by <= 0 or rng.random() < np.exp(-min(50.0, worse_by / temperature)):
+            current = candidate
+            if candidate.objective < best.objective:
+                best = candidate
+                if on_solution is not None:
+                    on_solution(best.objective)
+    return best
