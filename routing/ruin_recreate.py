@@ -37,12 +37,17 @@ def _distance(problem: Problem, matrix: Matrix, result: SearchResult) -> int:
     return total
 
 
-def _ruin(problem: Problem, matrix: Matrix, result: SearchResult, size: int, rng: np.random.Generator) -> set[int]:
-    """Orders to remove: strings of consecutive orders from the routes nearest to a random served order."""
+def _ruin(
+    problem: Problem, matrix: Matrix, result: SearchResult, orders: list[int], size: int, rng: np.random.Generator
+) -> set[int]:
+    """Orders to remove: strings of consecutive orders from the routes nearest to a seed order, picked among the
+    orders left out if there are any (to make room for them), else among the served ones."""
     route_of = {o: c for c, stops in result.routes.items() for o, _ in stops}
     served = sorted(route_of)
-    seed = served[int(rng.integers(len(served)))]
-    profile = problem.couriers[route_of[seed]].profile
+    left_out = [o for o in orders if o not in route_of]
+    pool = left_out or served
+    seed = pool[int(rng.integers(len(pool)))]
+    profile = problem.couriers[next(iter(result.routes))].profile
     nodes = [problem.delivery_node(o) for o in served]
     nearest = np.argsort(matrix.distance_m[profile][problem.delivery_node(seed), nodes], kind="stable")
     removed: set[int] = set()
@@ -71,9 +76,11 @@ def ruin_and_recreate(
     deadline: Deadline,
     seed: int,
     on_solution: Callable[[int], None] | None = None,
+    target_served: int | None = None,
 ) -> SearchResult:
     """Improve ``start`` with ruin-and-recreate iterations on ``model`` until the deadline (or
-    ``params.ruin_iterations``); return the best result seen. ``model`` must cover the couriers of ``start``."""
+    ``params.ruin_iterations``, or as soon as ``target_served`` orders are served); return the best result seen.
+    ``model`` must cover the couriers of ``start``."""
     rng = np.random.default_rng(seed)
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     size = max(1, min(params.ruin_orders, len(model.orders) // 3))
@@ -82,10 +89,12 @@ def ruin_and_recreate(
     budget_s = deadline.remaining()
     iteration = 0
     while deadline.remaining() > 0.01 and (params.ruin_iterations is None or iteration < params.ruin_iterations):
+        if target_served is not None and best.served() >= target_served:
+            break
         iteration += 1
         if not current.routes:
             break
-        removed = _ruin(problem, matrix, current, size, rng)
+        removed = _ruin(problem, matrix, current, model.orders, size, rng)
         kept = {c: [s for s in stops if s[0] not in removed] for c, stops in current.routes.items()}
         candidate = model.search(descent, deadline.remaining(), initial=kept)
         if candidate is None:

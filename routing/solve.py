@@ -184,10 +184,7 @@ def _eliminate_routes(
         tried.add(victim)
         kept = sorted(c for c in best.routes if c != victim)
         model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
-        budget = max(deadline.remaining() / 4, 0.05)
-        attempt = model.search(
-            params, budget, initial={c: best.routes[c] for c in kept}, on_solution=report, stop_when_all_served=True
-        )
+        attempt = _attempt(problem, matrix, model, best, params, Deadline(max(deadline.remaining() / 4, 0.05)), seed)
         if attempt is not None and attempt.served() >= best.served():
             best, tried = attempt, set()
     couriers = sorted(best.routes)
@@ -200,6 +197,30 @@ def _eliminate_routes(
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished
     return best
+
+
+def _attempt(
+    problem: Problem,
+    matrix: Matrix,
+    model: RoutingModel,
+    best: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    seed: int,
+) -> SearchResult | None:
+    """Serve on ``model``'s couriers every order ``best`` serves, starting from ``best`` without the missing courier.
+
+    With ruin-and-recreate, the orders left out are re-inserted by local search, then nearby strings are ruined and
+    re-inserted until all fit; otherwise the metaheuristic runs until all are served. Stops as soon as they are.
+    """
+    initial = {c: best.routes.get(c, []) for c in model.couriers}
+    if params.polish != "ruin_recreate":
+        return model.search(params, deadline.remaining(), initial=initial, stop_when_all_served=True)
+    descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
+    start = model.search(descent, deadline.remaining(), initial=initial)
+    if start is None or start.served() >= best.served():
+        return start
+    return ruin_and_recreate(problem, matrix, model, start, params, deadline, seed, target_served=best.served())
 
 
 def _reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Callable[[int], None] | None:
