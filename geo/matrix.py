@@ -8,7 +8,7 @@ from typing import Protocol
 
 import numpy as np
 
-__all__ = ["Matrix", "MatrixProvider", "Point"]
+__all__ = ["LegProvider", "Matrix", "MatrixProvider", "Point"]
 
 Point = tuple[float, float]
 """A location as ``(lat, lon)`` in degrees (benchmark readers put plane ``(y, x)`` here)."""
@@ -66,4 +66,18 @@ class MatrixProvider(Protocol):
 
     def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
         """Return the matrix between ``points`` (lat, lon) for each of ``profiles``."""
+        ...
+
+
+class LegProvider(Protocol):
+    """A provider that can also give a rectangle of trips, cheaply when one side is short (a new address)."""
+
+    def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
+        """Return the matrix between ``points`` (lat, lon) for each of ``profiles``."""
+        ...
+
+    def legs(
+        self, origins: Sequence[Point], destinations: Sequence[Point], profile: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Return int64 ``(distance_m, duration_s)`` arrays of shape ``(len(origins), len(destinations))``."""
         ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 import networkx as nx
@@ -111,6 +112,16 @@ class _Network:
         self.travel = csr_matrix((np.array([d["travel_s"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
         self.length = csr_matrix((np.array([d["length_m"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
 
+    @cached_property
+    def reverse_travel(self) -> csr_matrix:
+        """Travel times on the reversed graph (Dijkstra from a destination gives times *to* it)."""
+        return self.travel.T.tocsr()
+
+    @cached_property
+    def reverse_length(self) -> csr_matrix:
+        """Lengths on the reversed graph."""
+        return self.length.T.tocsr()
+
     def _project(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         return np.column_stack([lon * 111_320.0 * self._cos, lat * 110_540.0])
 
@@ -166,6 +177,35 @@ class RoadGraphProvider:
             tmp = cached.with_name(cached.stem + ".tmp.npz")
             np.savez(tmp, distance_m=distance, duration_s=duration)
             tmp.replace(cached)
+        return distance, duration
+
+    def legs(
+        self, origins: Sequence[Point], destinations: Sequence[Point], profile: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Road distances (m) and durations (s) from every origin to every destination, as int64 arrays.
+
+        Dijkstra runs from the shorter side (on the reversed graph when that is the destinations), so one new
+        address against many known points costs two searches per direction.
+        """
+        a = np.asarray(origins, dtype=float).reshape(-1, 2)
+        b = np.asarray(destinations, dtype=float).reshape(-1, 2)
+        net = self.network(profile)
+        a_nodes, a_off = net.snap(a[:, 0], a[:, 1])
+        b_nodes, b_off = net.snap(b[:, 0], b[:, 1])
+        if len(a) <= len(b):
+            travel = dijkstra(net.travel, indices=a_nodes)[:, b_nodes]
+            length = dijkstra(net.length, indices=a_nodes)[:, b_nodes]
+        else:
+            travel = dijkstra(net.reverse_travel, indices=b_nodes)[:, a_nodes].T
+            length = dijkstra(net.reverse_length, indices=b_nodes)[:, a_nodes].T
+        walk = speed_kph(profile) / 3.6
+        distance = np.rint(length + a_off[:, None] + b_off[None, :]).astype(np.int64)
+        duration = np.rint(travel + (a_off[:, None] + b_off[None, :]) / walk).astype(np.int64)
+        same = (a_nodes[:, None] == b_nodes[None, :]) & (
+            (a[:, None, 0] == b[None, :, 0]) & (a[:, None, 1] == b[None, :, 1])
+        )
+        distance[same] = 0
+        duration[same] = 0
         return distance, duration
 
     def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from geo.haversine import haversine_matrix_m
+from geo.haversine import haversine_m, haversine_matrix_m
 from geo.matrix import Matrix, Point
 from geo.profiles import SPEED_KPH, speed_kph
 
@@ -39,3 +39,20 @@ class StraightLineProvider:
             distances[profile] = distance
             durations[profile] = np.rint(metres / mps).astype(np.int64)
         return Matrix(distances, durations)
+
+    def legs(
+        self, origins: Sequence[Point], destinations: Sequence[Point], profile: str
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distances (m) and durations (s) from every origin to every destination, as int64 arrays.
+
+        Examples
+        --------
+        >>> d, t = StraightLineProvider().legs([(60.0, 24.0)], [(60.0, 24.0), (60.0, 24.01)], "bike")
+        >>> d.tolist(), t.tolist()
+        ([[0, 723]], [[0, 173]])
+        """
+        a = np.asarray(origins, dtype=float).reshape(-1, 2)
+        b = np.asarray(destinations, dtype=float).reshape(-1, 2)
+        metres = haversine_m(a[:, 0, None], a[:, 1, None], b[None, :, 0], b[None, :, 1]) * self.detour_factor
+        mps = speed_kph(profile, self.speeds) / 3.6
+        return np.rint(metres).astype(np.int64), np.rint(metres / mps).astype(np.int64)

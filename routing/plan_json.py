@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
+from routing.errors import InputError
 from routing.model import Problem
 from routing.plan import Plan, Route
 
-__all__ = ["plan_to_geojson", "plan_to_json"]
+__all__ = ["EditedRoute", "plan_to_geojson", "plan_to_json", "routes_from_json"]
+
+
+@dataclass(frozen=True)
+class EditedRoute:
+    """A route as a person wrote it: courier, site and stops ``(order, kind)`` in order, no times."""
+
+    courier: int
+    site: int
+    stops: tuple[tuple[int, Literal["pickup", "delivery"]], ...]
 
 
 def _clock(problem: Problem, seconds: int) -> str | int:
@@ -85,3 +95,42 @@ def plan_to_geojson(problem: Problem, plan: Plan) -> dict[str, Any]:
             }
         )
     return {"type": "FeatureCollection", "features": features}
+
+
+def _index(ids: dict[str, int], value: Any, where: str, kind: str) -> int:
+    if not isinstance(value, str) or value not in ids:
+        raise InputError(f"{where}: unknown {kind} {value!r}")
+    return ids[value]
+
+
+def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
+    """Read the routes of a plan in the format :func:`plan_to_json` writes (times are ignored: only the courier,
+    its site and the order of the stops count), e.g. one a dispatcher edited by hand.
+
+    A stop may give only ``order`` (then it is the delivery). Raises ``InputError`` naming the field for an
+    unknown courier, site or order, or a malformed entry.
+    """
+    couriers = {c.id: k for k, c in enumerate(problem.couriers)}
+    sites = {s.id: k for k, s in enumerate(problem.sites)}
+    orders = {o.id: k for k, o in enumerate(problem.orders)}
+    if not isinstance(data, dict) or not isinstance(data.get("routes"), list):
+        raise InputError("routes: a plan needs a list of routes")
+    edited = []
+    for r, route in enumerate(data["routes"]):
+        where = f"routes[{r}]"
+        if not isinstance(route, dict) or not isinstance(route.get("stops", []), list):
+            raise InputError(f"{where}: must be an object with a list of stops")
+        courier = _index(couriers, route.get("courier"), f"{where}.courier", "courier")
+        site = route.get("site")
+        home = problem.couriers[courier].site if site is None else _index(sites, site, f"{where}.site", "site")
+        stops: list[tuple[int, Literal["pickup", "delivery"]]] = []
+        for k, stop in enumerate(route.get("stops", [])):
+            if not isinstance(stop, dict):
+                raise InputError(f"{where}.stops[{k}]: must be an object")
+            order = _index(orders, stop.get("order"), f"{where}.stops[{k}].order", "order")
+            kind = stop.get("kind", "delivery")
+            if kind not in ("pickup", "delivery") or (kind == "pickup" and problem.orders[order].pickup is None):
+                raise InputError(f"{where}.stops[{k}].kind: must be delivery, or pickup for an order with a pickup")
+            stops.append((order, kind))
+        edited.append(EditedRoute(courier, home, tuple(stops)))
+    return edited

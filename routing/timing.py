@@ -47,17 +47,28 @@ class TimedRoute:
 
 
 def time_route(
-    problem: Problem, matrix: Matrix, courier: int, stops: Sequence[StopRef], *, depart_s: int | None = None
+    problem: Problem,
+    matrix: Matrix,
+    courier: int,
+    stops: Sequence[StopRef],
+    *,
+    depart_s: int | None = None,
+    not_before_s: int = 0,
 ) -> TimedRoute:
     """Schedule ``stops`` for ``courier`` as early as possible, leaving its site no earlier than needed.
 
-    The courier leaves at ``depart_s`` (default: the later of shift start and site opening), then the departure
-    is delayed by any wait at the first stop, so that the route does not start with idle time.
+    The courier leaves at ``depart_s`` if given; otherwise at the latest of shift start, site opening and
+    ``not_before_s`` (the current time in a live plan), delayed by any wait at the first stop, so that the
+    route does not start with idle time.
     """
     c = problem.couriers[courier]
     dist, dur = matrix.distance_m[c.profile], matrix.duration_s[c.profile]
     pickup_node = problem.pickup_node
-    start_s = depart_s if depart_s is not None else max(c.shift.start_s, problem.sites[c.site].opening.start_s)
+    start_s = (
+        depart_s
+        if depart_s is not None
+        else max(c.shift.start_s, problem.sites[c.site].opening.start_s, not_before_s)
+    )
     load = sum(
         problem.orders[o].weight_g for o, kind in stops if kind == "delivery" and problem.orders[o].pickup is None
     )

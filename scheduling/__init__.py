@@ -1,1 +1,21 @@
-"""Scheduling: ETAs, delivery promises, plan checking and re-planning (to come)."""
+"""Time on a plan under way: ETAs, delivery promises, re-planning and checking a hand-edited plan."""
+
+from scheduling.candidates import Demand
+from scheduling.eta import CourierEta, StopEta, courier_eta, plan_etas
+from scheduling.live import CourierState, LivePlan, live_at
+from scheduling.promise import Offer, PromiseDesk, PromisePolicy, Slot
+
+__all__ = [
+    "CourierEta",
+    "CourierState",
+    "Demand",
+    "LivePlan",
+    "Offer",
+    "PromiseDesk",
+    "PromisePolicy",
+    "Slot",
+    "StopEta",
+    "courier_eta",
+    "live_at",
+    "plan_etas",
+]

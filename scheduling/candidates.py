@@ -1,0 +1,120 @@
+"""Which couriers could take one more order from stock now: stock left at their site (after the plan and the
+promises held), the site's zone, skills, spare capacity and being still at the site within the shift."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+
+import numpy as np
+from shapely.geometry import Polygon
+
+from geo.matrix import Point
+from geo.zones import points_in_zone, zone_polygon
+from routing.plan import Reason
+from scheduling.insertion import InsertionIndex
+from scheduling.live import LivePlan
+
+__all__ = ["Demand", "PlanView"]
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What a new order needs: items from stock, load, skills, service time, and optionally a forced site."""
+
+    items: Mapping[str, int]
+    weight_g: int = 0
+    volume_cm3: int = 0
+    skills: frozenset[str] = frozenset()
+    service_s: int = 0
+    site: int | None = None
+
+    @property
+    def item_count(self) -> int:
+        """Total number of item units."""
+        return sum(self.items.values())
+
+
+@dataclass
+class PlanView:
+    """What a live plan leaves free: stock per site, spare load per courier, and the insertion positions."""
+
+    live: LivePlan
+    index: InsertionIndex = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = InsertionIndex(self.live)
+
+    @cached_property
+    def stock_left(self) -> list[Counter[str]]:
+        """Per site, its stock minus the items of the orders the plan serves from it."""
+        left = [Counter(dict(site.stock)) for site in self.live.problem.sites]
+        for route in self.live.plan.routes:
+            for order in route.orders:
+                left[route.site].subtract(self.live.problem.orders[order].items)
+        return left
+
+    @cached_property
+    def carried(self) -> np.ndarray:
+        """Per courier, the most weight (g), volume (cm³) and items its route carries at once: shape (couriers, 3)."""
+        problem = self.live.problem
+        load = np.zeros((len(problem.couriers), 3), dtype=np.int64)
+        for route in self.live.plan.routes:
+            stock = [problem.orders[o] for o in route.orders if problem.orders[o].pickup is None]
+            initial = (
+                sum(o.weight_g for o in stock),
+                sum(o.volume_cm3 for o in stock),
+                sum(o.item_count for o in stock),
+            )
+            peak = max([initial[0], *(s.load_g for s in route.stops)])
+            load[route.courier] = (peak, initial[1], initial[2])
+        return load
+
+    def couriers_for(
+        self, demand: Demand, location: Point, held: Mapping[int, Counter[str]] | None = None
+    ) -> tuple[np.ndarray, Reason | None]:
+        """A boolean mask over couriers that could take ``demand`` at ``location``, and the reason when none can.
+
+        ``held`` is stock promised but not confirmed yet, per site; it is not available.
+        """
+        problem = self.live.problem
+        sites = range(len(problem.sites)) if demand.site is None else [demand.site]
+        stocked = {
+            s
+            for s in sites
+            if all(
+                self.stock_left[s][item] - (held or {}).get(s, Counter())[item] >= q for item, q in demand.items.items()
+            )
+        }
+        covering = {s for s in stocked if self._covers(s, location)}
+        mask = np.zeros(len(problem.couriers), dtype=bool)
+        stages = [Reason.NO_STOCK, Reason.OUT_OF_ZONE, Reason.NO_SKILLED_COURIER, Reason.OVER_CAPACITY]
+        passed = 0 if not stocked else 1 if not covering else 2
+        for c, courier in enumerate(problem.couriers):
+            if courier.site not in covering:
+                continue
+            if not demand.skills <= courier.skills:
+                continue
+            passed = max(passed, 3)
+            cap, carried = courier.capacity, self.carried[c]
+            if (
+                carried[0] + demand.weight_g > cap.weight_g
+                or (cap.volume_cm3 is not None and carried[1] + demand.volume_cm3 > cap.volume_cm3)
+                or (cap.items is not None and carried[2] + demand.item_count > cap.items)
+            ):
+                continue
+            passed = 4
+            mask[c] = c in self.index.couriers
+        if mask.any():
+            return mask, None
+        return mask, stages[passed] if passed < len(stages) else Reason.NO_COURIER_ON_SHIFT
+
+    @cached_property
+    def _zones(self) -> list[Polygon | None]:
+        return [zone_polygon(s.zone) if s.zone is not None else None for s in self.live.problem.sites]
+
+    def _covers(self, site: int, location: Point) -> bool:
+        zone = self._zones[site]
+        return zone is None or bool(points_in_zone(zone, [location])[0])

@@ -1,0 +1,183 @@
+"""Delivery-time promises for a basket at an address, checked against the live plan, held, then confirmed.
+
+A promise offers the next delivery windows (``slot_s`` long, starting every ``step_s``, up to ``horizon_s``
+ahead) that a courier still at a site holding the items can reach without making any planned stop late, led
+by an "as soon as possible" slot: from now until the earliest arrival plus two standard deviations. Each slot
+names the site that would serve it and a confidence: the probability, under the ETA model's travel-time
+spread, that the courier arrives before the slot ends.
+
+An offer holds the basket's stock at every site it names until it expires; confirming one slot re-checks it
+against the plan as it is then and turns it into an order in the plan, or fails with ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from geo.matrix import LegProvider, Point
+from routing.errors import Conflict, InputError, NotFound
+from routing.model import Order, Window
+from routing.plan import Reason
+from scheduling.candidates import Demand, PlanView
+from scheduling.eta import late_probability
+from scheduling.insertion import Insertion, NewPoint
+from scheduling.live import LivePlan
+from scheduling.place import place_order
+
+__all__ = ["Offer", "PromiseDesk", "PromisePolicy", "Slot"]
+
+
+@dataclass(frozen=True)
+class PromisePolicy:
+    """Which windows to offer and how long an offer holds its stock."""
+
+    slot_s: int = 3600
+    step_s: int = 1800
+    horizon_s: int = 4 * 3600
+    hold_s: int = 300
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A delivery window that can be promised, the site and courier that would serve it, when it would arrive."""
+
+    window: Window
+    site: int
+    courier: int
+    arrival_s: int
+    confidence: float
+    asap: bool = False
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The answer to a promise request: slots (the earliest arrival first, flagged ``asap``, then the policy's
+    windows; empty with a ``reason`` when none) and when the offer expires."""
+
+    id: str
+    slots: tuple[Slot, ...]
+    reason: Reason | None
+    expires_s: int
+    demand: Demand
+    address: Point
+    held: Mapping[int, Counter[str]]
+
+
+def _slot(live: LivePlan, window: Window, found: Insertion, *, asap: bool = False) -> Slot:
+    site = live.problem.couriers[found.courier].site
+    confidence = 1.0 - late_probability(found.start_s, window.end_s, found.sigma_s)
+    return Slot(window, site, found.courier, found.start_s, round(confidence, 3), asap)
+
+
+def _asap_window(now_s: int, found: Insertion) -> Window:
+    """From now until the earliest arrival plus two standard deviations, rounded up to 5 minutes."""
+    end = found.start_s + math.ceil(2 * found.sigma_s)
+    return Window(now_s, -(-end // 300) * 300)
+
+
+class PromiseDesk:
+    """Answers promise requests on a live plan and keeps the offers held; not thread-safe (one per process)."""
+
+    def __init__(self, live: LivePlan, provider: LegProvider, policy: PromisePolicy | None = None) -> None:
+        self.provider = provider
+        self.policy = policy or PromisePolicy()
+        self.offers: dict[str, Offer] = {}
+        self._count = 0
+        self.view = PlanView(live)
+
+    @property
+    def live(self) -> LivePlan:
+        """The live plan promises are checked against."""
+        return self.view.live
+
+    def use(self, live: LivePlan) -> None:
+        """Check promises against ``live`` from now on (after a re-plan, pings or new orders)."""
+        self.view = PlanView(live)
+
+    def _held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
+        self.offers = {k: o for k, o in self.offers.items() if o.expires_s > now_s}
+        held: dict[int, Counter[str]] = {}
+        for offer in self.offers.values():
+            if offer.id != skip:
+                for site, items in offer.held.items():
+                    held.setdefault(site, Counter()).update(items)
+        return held
+
+    def _point(self, address: Point) -> NewPoint:
+        points = self.live.locations
+        to_m, to_s, from_m, from_s = {}, {}, {}, {}
+        for profile in self.view.index.profiles:
+            to_m[profile], to_s[profile] = (a[:, 0] for a in self.provider.legs(points, [address], profile))
+            from_m[profile], from_s[profile] = (a[0] for a in self.provider.legs([address], points, profile))
+        return NewPoint(to_m, to_s, from_m, from_s)
+
+    def windows(self, now_s: int) -> list[Window]:
+        """The windows the policy offers at ``now_s``."""
+        step, first = self.policy.step_s, -(-now_s // self.policy.step_s) * self.policy.step_s
+        count = max(0, -(-(now_s + self.policy.horizon_s - first) // step))
+        return [Window(first + k * step, first + k * step + self.policy.slot_s) for k in range(count)]
+
+    def offer(self, demand: Demand, address: Point, now_s: int) -> Offer:
+        """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock."""
+        if now_s < self.live.now_s:
+            raise InputError(f"at: {now_s} s is before the live plan's time {self.live.now_s} s")
+        mask, reason = self.view.couriers_for(demand, address, self._held(now_s))
+        slots: list[Slot] = []
+        if reason is None:
+            point = self._point(address)
+            horizon = Window(now_s, now_s + self.policy.horizon_s)
+            first = self.view.index.cheapest(point, horizon, demand.service_s, mask, now_s, by_arrival=True)
+            if first is not None:
+                slots.append(_slot(self.live, _asap_window(now_s, first), first, asap=True))
+            for window in self.windows(now_s):
+                found = self.view.index.cheapest(point, window, demand.service_s, mask, now_s)
+                if found is not None:
+                    slots.append(_slot(self.live, window, found))
+            reason = None if slots else Reason.FLEET_FULL
+        self._count += 1
+        held = {s: Counter(dict(demand.items)) for s in {slot.site for slot in slots}}
+        offer = Offer(f"p{self._count}", tuple(slots), reason, now_s + self.policy.hold_s, demand, address, held)
+        if slots:
+            self.offers[offer.id] = offer
+        return offer
+
+    def confirm(self, offer_id: str, slot: int, order_id: str, now_s: int) -> LivePlan:
+        """Turn slot ``slot`` of a held offer into order ``order_id`` in the live plan and return the new plan.
+
+        Raises ``NotFound`` for an unknown or expired offer, ``Conflict`` when the plan can no longer keep the
+        slot (the offer is then dropped), ``InputError`` for a slot number out of range or an order id in use.
+        """
+        held = self._held(now_s, skip=offer_id)
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            raise NotFound(f"promise {offer_id}: unknown or expired")
+        if not 0 <= slot < len(offer.slots):
+            raise InputError(f"slot: must be between 0 and {len(offer.slots) - 1}, got {slot}")
+        if any(o.id == order_id for o in self.live.problem.orders):
+            raise InputError(f"order_id: {order_id!r} is already an order")
+        chosen = offer.slots[slot]
+        demand = replace(offer.demand, site=chosen.site)
+        mask, reason = self.view.couriers_for(demand, offer.address, held)
+        found = None
+        if reason is None:
+            found = self.view.index.cheapest(self._point(offer.address), chosen.window, demand.service_s, mask, now_s)
+        del self.offers[offer_id]
+        if found is None:
+            raise Conflict(f"promise {offer_id}: the plan can no longer keep this slot ({reason or Reason.FLEET_FULL})")
+        order = Order(
+            order_id,
+            offer.address,
+            (chosen.window,),
+            items=dict(demand.items),
+            weight_g=demand.weight_g,
+            volume_cm3=demand.volume_cm3,
+            service_s=demand.service_s,
+            skills=demand.skills,
+            site=chosen.site,
+        )
+        live = place_order(replace(self.live, now_s=max(now_s, self.live.now_s)), self.provider, order, found)
+        self.use(live)
+        return live
