@@ -1,4 +1,4 @@
-"""The ``lastmile`` command line: solve, demo, bench, schema. Errors print one line and exit non-zero."""
+"""The ``lastmile`` command line: solve, demo, bench, schema, check, promise. Errors print one line, exit non-zero."""
 
 from __future__ import annotations
 
@@ -9,16 +9,17 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from geo import MatrixProvider, RoadGraphProvider, StraightLineProvider
+from api.cli_common import console, provider, run, show_clock, write_json
+from api.cli_schedule import check_command, promise_command
+from geo import MatrixProvider
 from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
 
@@ -30,23 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="lastmile: last-mile delivery routing from stores and forward warehouses.",
 )
-console = Console(stderr=True)
 REPO_DATA = Path(__file__).resolve().parents[1] / "data"
-T = TypeVar("T")
-
-
-def _run(action: Callable[[], T]) -> T:
-    """Run a command body; map errors to a one-line message and an exit code (2 bad input, 1 anything else)."""
-    try:
-        return action()
-    except InputError as exc:
-        console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
-    except Exception as exc:  # never a stack trace for the user; the message says what broke
-        console.print(f"[red]internal error:[/red] {type(exc).__name__}: {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
 
 
 @contextmanager
@@ -68,14 +53,6 @@ def _progress_bar(time_limit_s: float) -> Iterator[Callable[[str, float, int], N
         bar.update(task, description="done", completed=time_limit_s)
 
 
-def _provider(roads: Path | None, cache_dir: Path | None) -> MatrixProvider:
-    if roads is None:
-        return StraightLineProvider()
-    if not roads.exists():
-        raise InputError(f"--roads: no such file {roads}")
-    return RoadGraphProvider(roads, cache_dir=cache_dir)
-
-
 def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams, seed: int) -> Plan:
     started = time.monotonic()
     with console.status("travel matrix"):
@@ -94,7 +71,7 @@ def _print_summary(problem: Problem, plan: Plan) -> None:
         table.add_column(col, justify="right" if col in ("stops", "km") else "left")
     for r in plan.routes:
         c = problem.couriers[r.courier]
-        start, end = (_clock(problem, t) for t in (r.start_s, r.end_s))
+        start, end = (show_clock(problem, t) for t in (r.start_s, r.end_s))
         table.add_row(
             c.id, problem.sites[r.site].id, c.profile, str(len(r.stops)), f"{r.distance_m / 1000:.1f}", start, end
         )
@@ -112,22 +89,6 @@ def _print_summary(problem: Problem, plan: Plan) -> None:
     )
 
 
-def _clock(problem: Problem, seconds: int) -> str:
-    """``HH:MM`` local to the problem's epoch, or seconds for a problem without one."""
-    return f"{problem.epoch + timedelta(seconds=seconds):%H:%M}" if problem.epoch else str(seconds)
-
-
-def _write_json(path: Path, data: Any) -> None:
-    """Write JSON atomically: to a temporary file first, then renamed, so a failure leaves no half file."""
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(data, indent=1) + "\n")
-        tmp.replace(path)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"{path}: cannot write ({exc.strerror})") from None
-
-
 def _solve_and_write(
     problem_path: Path,
     out: Path,
@@ -138,10 +99,10 @@ def _solve_and_write(
     cache_dir: Path | None,
 ) -> None:
     problem = load_problem(problem_path)
-    plan = _solve_file(problem, _provider(roads, cache_dir), params, seed)
-    _write_json(out, plan_to_json(problem, plan))
+    plan = _solve_file(problem, provider(roads, cache_dir), params, seed)
+    write_json(out, plan_to_json(problem, plan))
     if geojson is not None:
-        _write_json(geojson, plan_to_geojson(problem, plan))
+        write_json(geojson, plan_to_geojson(problem, plan))
     _print_summary(problem, plan)
     console.print(f"wrote {out}" + (f" and {geojson}" if geojson else ""))
 
@@ -174,7 +135,7 @@ def solve_command(
         chosen = replace(base, time_limit_s=time_limit, workers=workers)
         _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir)
 
-    _run(body)
+    run(body)
 
 
 @app.command("demo")
@@ -199,7 +160,7 @@ def demo_command(
             REPO_DATA.parent / ".lastmile-cache",
         )
 
-    _run(body)
+    run(body)
 
 
 @app.command("schema")
@@ -224,4 +185,8 @@ def bench_command(
     from benchmarks.runner import run_bench
 
     params = SolveParams(time_limit_s=time_limit, workers=workers)
-    _run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed, console))
+    run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed, console))
+
+
+app.command("check")(check_command)
+app.command("promise")(promise_command)

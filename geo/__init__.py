@@ -1,7 +1,7 @@
 """Coordinates, distances, travel-time matrices, road graphs and service zones."""
 
 from geo.haversine import EARTH_RADIUS_M, haversine_m, haversine_matrix_m
-from geo.matrix import Matrix, MatrixProvider, Point
+from geo.matrix import LegProvider, Matrix, MatrixProvider, Point
 from geo.profiles import SPEED_KPH, speed_kph
 from geo.roads import HIGHWAY_SPEED_KPH, RoadGraphProvider, load_road_graph
 from geo.straight_line import StraightLineProvider
@@ -11,6 +11,7 @@ __all__ = [
     "EARTH_RADIUS_M",
     "HIGHWAY_SPEED_KPH",
     "SPEED_KPH",
+    "LegProvider",
     "Matrix",
     "MatrixProvider",
     "Point",

@@ -32,12 +32,14 @@ __all__ = ["Offer", "PromiseDesk", "PromisePolicy", "Slot"]
 
 @dataclass(frozen=True)
 class PromisePolicy:
-    """Which windows to offer and how long an offer holds its stock."""
+    """Which windows to offer, how long an offer holds its stock, and the time to pick and pack a basket before a
+    courier can leave with it."""
 
     slot_s: int = 3600
     step_s: int = 1800
     horizon_s: int = 4 * 3600
     hold_s: int = 300
+    prep_s: int = 600
 
 
 @dataclass(frozen=True)
@@ -129,11 +131,12 @@ class PromiseDesk:
         if reason is None:
             point = self._point(address)
             horizon = Window(now_s, now_s + self.policy.horizon_s)
-            first = self.view.index.cheapest(point, horizon, demand.service_s, mask, now_s, by_arrival=True)
+            ready = now_s + self.policy.prep_s
+            first = self.view.index.cheapest(point, horizon, demand.service_s, mask, ready, by_arrival=True)
             if first is not None:
                 slots.append(_slot(self.live, _asap_window(now_s, first), first, asap=True))
             for window in self.windows(now_s):
-                found = self.view.index.cheapest(point, window, demand.service_s, mask, now_s)
+                found = self.view.index.cheapest(point, window, demand.service_s, mask, ready)
                 if found is not None:
                     slots.append(_slot(self.live, window, found))
             reason = None if slots else Reason.FLEET_FULL
@@ -163,7 +166,8 @@ class PromiseDesk:
         mask, reason = self.view.couriers_for(demand, offer.address, held)
         found = None
         if reason is None:
-            found = self.view.index.cheapest(self._point(offer.address), chosen.window, demand.service_s, mask, now_s)
+            point, ready = self._point(offer.address), now_s + self.policy.prep_s
+            found = self.view.index.cheapest(point, chosen.window, demand.service_s, mask, ready)
         del self.offers[offer_id]
         if found is None:
             raise Conflict(f"promise {offer_id}: the plan can no longer keep this slot ({reason or Reason.FLEET_FULL})")
@@ -178,6 +182,7 @@ class PromiseDesk:
             skills=demand.skills,
             site=chosen.site,
         )
-        live = place_order(replace(self.live, now_s=max(now_s, self.live.now_s)), self.provider, order, found)
+        now = replace(self.live, now_s=max(now_s, self.live.now_s))
+        live = place_order(now, self.provider, order, found, ready_s=now_s + self.policy.prep_s)
         self.use(live)
         return live

@@ -54,27 +54,29 @@ def _point(live: LivePlan, provider: LegProvider, order: Order, profiles: Sequen
     )
 
 
-def _insert_one(live: LivePlan, provider: LegProvider, order: Order) -> tuple[LivePlan, Reason | None]:
+def _insert_one(live: LivePlan, provider: LegProvider, order: Order, prep_s: int) -> tuple[LivePlan, Reason | None]:
     view = PlanView(live)
     demand = Demand(order.items, order.weight_g, order.volume_cm3, order.skills, order.service_s, order.site)
     mask, reason = view.couriers_for(demand, order.location)
     if reason is not None:
         return live, reason
     point = _point(live, provider, order, view.index.profiles)
-    found = [view.index.cheapest(point, w, order.service_s, mask, live.now_s) for w in order.windows]
+    ready = live.now_s + prep_s
+    found = [view.index.cheapest(point, w, order.service_s, mask, ready) for w in order.windows]
     options = sorted((f for f in found if f is not None), key=lambda f: f.detour_m)
     for option in options:
         try:
-            return place_order(live, provider, order, option), None
+            return place_order(live, provider, order, option, ready_s=ready), None
         except Conflict:
             continue
     return live, Reason.FLEET_FULL
 
 
 def insert_orders(
-    live: LivePlan, provider: LegProvider, orders: Sequence[Order]
+    live: LivePlan, provider: LegProvider, orders: Sequence[Order], *, prep_s: int = 600
 ) -> tuple[LivePlan, tuple[Unassigned, ...]]:
-    """Add ``orders`` to the live plan, each at its cheapest feasible place in a route not started yet.
+    """Add ``orders`` to the live plan, each at its cheapest feasible place in a route not started yet, whose
+    courier then leaves no earlier than ``prep_s`` from now (picking and packing).
 
     Orders that fit nowhere (and pickup-and-delivery orders, which only :func:`reoptimise` places) are kept in
     the plan as unassigned, with the reason, and returned; none is lost.
@@ -83,7 +85,7 @@ def insert_orders(
     for order in orders:
         reason: Reason | None = Reason.FLEET_FULL
         if order.pickup is None:
-            live, reason = _insert_one(live, provider, order)
+            live, reason = _insert_one(live, provider, order, prep_s)
         if reason is not None:
             problem, matrix, plan = add_orders(live.problem, live.matrix, live.plan, [order], provider)
             missing = Unassigned(len(problem.orders) - 1, reason)
