@@ -99,3 +99,15 @@ def test_zones() -> None:
         zone_polygon([(0, 0), (1, 1)])
     with pytest.raises(ValueError, match="invalid polygon"):
         zone_polygon([(0, 0), (1, 1), (0, 1), (1, 0)])
+
+
+def test_legs_agree_with_the_matrix_both_ways(provider: RoadGraphProvider) -> None:
+    points = [(60.1688, 24.9372), (60.1712, 24.9466), (60.1662, 24.9425), (60.1760, 24.9500)]
+    for legs in (provider, StraightLineProvider()):
+        full = legs.matrix(points, ["bike"])
+        out_m, out_s = legs.legs(points[:1], points, "bike")
+        in_m, in_s = legs.legs(points, points[:1], "bike")
+        assert out_m[0].tolist() == full.distance_m["bike"][0].tolist()
+        assert out_s[0].tolist() == full.duration_s["bike"][0].tolist()
+        assert in_m[:, 0].tolist() == full.distance_m["bike"][:, 0].tolist()
+        assert in_s[:, 0].tolist() == full.duration_s["bike"][:, 0].tolist()
