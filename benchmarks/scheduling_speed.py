@@ -45,24 +45,13 @@ def city_problem(orders: int = 300, couriers: int = 50, seed: int = 0) -> Proble
     """Two stores and two zoned forward warehouses, bikes and vans on 8-hour shifts, one-hour windows all day."""
     rng = np.random.default_rng(seed)
     stock = {item: 10_000 for item in ITEMS}
+    hours = Window(7 * HOUR, 22 * HOUR)
     sites = (
-        Site("store-w", "store", (60.168, 24.925), Window(7 * HOUR, 22 * HOUR), stock),
-        Site("store-e", "store", (60.172, 24.955), Window(7 * HOUR, 22 * HOUR), stock),
-        Site(
-            "fw-n",
-            "forward_warehouse",
-            (60.185, 24.945),
-            Window(7 * HOUR, 22 * HOUR),
-            stock,
-            zone=_box(60.185, 24.945, 0.01),
-        ),
-        Site(
-            "fw-s",
-            "forward_warehouse",
-            (60.158, 24.940),
-            Window(7 * HOUR, 22 * HOUR),
-            stock,
-            zone=_box(60.158, 24.940, 0.01),
+        Site("store-w", "store", (60.168, 24.925), hours, stock),
+        Site("store-e", "store", (60.172, 24.955), hours, stock),
+        *(
+            Site(name, "forward_warehouse", (lat, lon), hours, stock, zone=_box(lat, lon, 0.01))
+            for name, lat, lon in (("fw-n", 60.185, 24.945), ("fw-s", 60.158, 24.940))
         ),
     )
     fleet = tuple(
