@@ -1,17 +1,8 @@
-"""Typed errors, mapped once at the edges (HTTP status, CLI exit code)."""
+"""Typed errors, mapped once at the edges (HTTP status, CLI exit code); defined in ``geo`` so that every package,
+``forecasting`` included, raises the same ``InputError``."""
 
 from __future__ import annotations
 
+from geo.errors import Conflict, InputError, NotFound
+
 __all__ = ["Conflict", "InputError", "NotFound"]
-
-
-class InputError(ValueError):
-    """Input that is wrong; the message names the field, e.g. ``orders[17].windows[0]: end before start``."""
-
-
-class NotFound(LookupError):
-    """A referenced object does not exist."""
-
-
-class Conflict(RuntimeError):
-    """The request clashes with the current state."""
