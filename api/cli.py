@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli_common import console, provider, run, show_clock, write_json
+from api.cli_forecast import forecast_command, generate_history_command, preposition_command
 from api.cli_schedule import check_command, promise_command
 from geo import MatrixProvider
 from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
@@ -190,3 +191,6 @@ def bench_command(
 
 app.command("check")(check_command)
 app.command("promise")(promise_command)
+app.command("generate-history")(generate_history_command)
+app.command("forecast")(forecast_command)
+app.command("preposition")(preposition_command)
