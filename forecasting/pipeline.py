@@ -15,7 +15,7 @@ from forecasting.demand import daily_demand, make_calendar
 from forecasting.history import OrderLines
 from forecasting.models import Forecaster, models
 from forecasting.sites import StockSite
-from forecasting.stocking import baskets_of, fill_rate, stock_plan, top_n_plan
+from forecasting.stocking import baskets_of, fill_rate, reverse_greedy, stock_plan, top_n_plan
 from geo.errors import InputError
 
 __all__ = [
@@ -203,9 +203,10 @@ def plan_stock(
 
 def fill_curve(
     lines: OrderLines, area: np.ndarray, areas: int, horizon: int, recent_days: int, fractions: Sequence[float]
-) -> list[tuple[float, float, float]]:
+) -> list[tuple[float, float, float, float]]:
     """Backtest of stocking on the last ``horizon`` days: for each capacity (a fraction of the forecast units),
-    the mean basket fill rate of our plan and of last week's top-N, over the areas."""
+    the mean basket fill rate over the areas of our plan, of last week's top-N, and of an oracle that knows the
+    real baskets to come (reverse greedy on them, holding exactly the units they take)."""
     day = lines.day
     cut = lines.days - horizon
     demand = daily_demand(lines, area, areas)
@@ -215,12 +216,15 @@ def fill_curve(
     units = best.forecast(series[:, :cut], calendar, horizon).sum(axis=1).reshape(demand.shape[0], areas)
     out = []
     for fraction in fractions:
-        ours, top = [], []
+        ours, top, oracle = [], [], []
         for a in range(areas):
             recent = baskets_of(lines.select((area == a) & (day >= cut - recent_days) & (day < cut)))
             future = baskets_of(lines.select((area == a) & (day >= cut)))
             capacity = fraction * units[:, a].sum()
             ours.append(fill_rate(stock_plan(units[:, a], recent, recent_days, horizon, capacity), future))
             top.append(fill_rate(top_n_plan(demand[:, a, cut - 7 : cut].sum(axis=1), horizon, capacity), future))
-        out.append((fraction, float(np.mean(ours)), float(np.mean(top))))
+            actual = demand[:, a, cut:].sum(axis=1)
+            known = reverse_greedy(future, np.ones(len(future)), actual, capacity)
+            oracle.append(fill_rate(np.where(known, actual, 0).astype(np.int64), future))
+        out.append((fraction, float(np.mean(ours)), float(np.mean(top)), float(np.mean(oracle))))
     return out

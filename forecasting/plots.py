@@ -33,13 +33,14 @@ def plot_forecast(
     fig.savefig(path, dpi=110)
 
 
-def plot_fill_curve(curve: Sequence[tuple[float, float, float]], path: Path) -> None:
-    """Basket fill rate of our stocking plan and of last week's top-N against capacity (fraction of forecast)."""
-    fractions, ours, top = (np.array(v) for v in zip(*curve, strict=True))
+def plot_fill_curve(curve: Sequence[tuple[float, float, float, float]], path: Path) -> None:
+    """Basket fill rate of our stocking plan, last week's top-N and the oracle against capacity."""
+    fractions, ours, top, oracle = (np.array(v) for v in zip(*curve, strict=True))
     fig = Figure(figsize=(6, 4))
     ax = fig.subplots()
     ax.plot(fractions, ours * 100, marker="o", label="lastmile stocking plan")
     ax.plot(fractions, top * 100, marker="s", label="last week's top-N")
+    ax.plot(fractions, oracle * 100, ls="--", color="grey", label="oracle (knows the real orders)")
     ax.set_xlabel("capacity (share of forecast units over the horizon)")
     ax.set_ylabel("orders served in full (%)")
     ax.grid(alpha=0.3)

@@ -106,6 +106,24 @@ def _by_rank(score: np.ndarray, quantity: np.ndarray, capacity_units: float) -> 
     return held & (quantity > 0)
 
 
+def _top_up(plan: np.ndarray, forecast: np.ndarray, capacity_units: float) -> np.ndarray:
+    """Spend the capacity ``plan`` leaves free on its items, raising one common service level as far as it fits
+    (a bisection on the level), so that every held item is as unlikely as the others to run out."""
+    held = plan > 0
+    if capacity_units - plan.sum() < 1 or not held.any():
+        return plan
+    low, high = 0.0, 0.9999
+    best = plan
+    for _ in range(20):
+        level = (low + high) / 2
+        trial = np.where(held, np.maximum(plan, held_quantity(forecast, level)), 0)
+        if trial.sum() <= capacity_units:
+            best, low = trial, level
+        else:
+            high = level
+    return best
+
+
 def stock_plan(
     forecast: np.ndarray,
     recent: Baskets,
@@ -120,7 +138,8 @@ def stock_plan(
     Candidates: for each service level, the items chosen by :func:`reverse_greedy` on the ``recent`` baskets
     (weighted by the forecast's change against them) and the items with the highest forecast. Each candidate is
     replayed on baskets resampled from the recent ones in the forecast's proportions and number; the one that
-    serves most baskets in full wins.
+    serves most baskets in full wins. Capacity a candidate leaves free goes to extra units of its items, at one
+    common service level.
     """
     if len(recent) == 0 or forecast.sum() <= 0:
         return np.zeros(len(forecast), dtype=np.int64)
@@ -136,7 +155,7 @@ def stock_plan(
             reverse_greedy(recent, weight, quantity.astype(float), capacity_units),
             _by_rank(forecast, quantity, capacity_units),
         ):
-            plan = np.where(held, quantity, 0)
+            plan = _top_up(np.where(held, quantity, 0), np.where(held, forecast, 0), capacity_units)
             fill = sum(fill_rate(plan, trial) for trial in trials)
             if fill > best_fill:
                 best, best_fill = plan, fill
