@@ -14,6 +14,7 @@ from rich.table import Table
 
 from api.cli_common import console, parse_clock, provider, run, show_clock, write_json
 from geo import LegProvider
+from geo.files import read_json
 from routing import InputError, Problem, load_problem
 from routing.plan_json import plan_to_json, routes_from_json
 from scheduling import Demand, PromiseDesk, live_at
@@ -28,18 +29,9 @@ Roads = Annotated[
 CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")]
 
 
-def _read_json(path: Path, what: str) -> Any:
-    try:
-        return json.loads(path.read_text())
-    except OSError as exc:
-        raise InputError(f"{what}: cannot read {path} ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{what}: {path} is not JSON (line {exc.lineno}: {exc.msg})") from None
-
-
 def _checked(problem_path: Path, plan_path: Path, legs: LegProvider) -> tuple[Problem, CheckReport, Any]:
     problem = load_problem(problem_path)
-    routes = routes_from_json(problem, _read_json(plan_path, "PLAN"))
+    routes = routes_from_json(problem, read_json(plan_path))
     profiles = sorted({c.profile for c in problem.couriers})
     with console.status("travel matrix"):
         matrix = legs.matrix(problem.locations(), profiles)

@@ -15,7 +15,6 @@ within ``radius_m``, else to no catchment (-1).
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from geo.errors import InputError
+from geo.files import read_json
 from geo.haversine import haversine_m
 from geo.matrix import Point
 from geo.zones import points_in_zone, zone_polygon
@@ -77,12 +77,7 @@ def _site(raw: Any, k: int) -> StockSite:
 
 def read_sites(path: Path) -> list[StockSite]:
     """Read ``sites.json``; ``InputError`` naming the field when something is wrong."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not JSON (line {exc.lineno}: {exc.msg})") from None
+    data = read_json(path)
     if not isinstance(data, dict) or not isinstance(data.get("sites"), list):
         raise InputError(f"{path}: sites: a list of sites is needed")
     sites = [_site(raw, k) for k, raw in enumerate(data["sites"])]

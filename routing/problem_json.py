@@ -7,7 +7,6 @@ The JSON Schema in ``docs/problem.schema.json`` is generated from these classes 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from datetime import datetime, time, timedelta
 from functools import partial
@@ -16,6 +15,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from geo.files import read_json
 from routing.errors import InputError
 from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Window
 
@@ -207,13 +207,7 @@ def _to_domain(spec: ProblemSpec) -> Problem:
 
 def load_problem(path: Path) -> Problem:
     """Read a problem JSON file; raise ``InputError`` for a missing file, bad JSON or a wrong field."""
-    try:
-        data = json.loads(Path(path).read_text())
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
-    return parse_problem(data)
+    return parse_problem(read_json(path))
 
 
 def problem_json_schema() -> dict[str, Any]:

@@ -65,9 +65,7 @@ def time_route(
     dist, dur = matrix.distance_m[c.profile], matrix.duration_s[c.profile]
     pickup_node = problem.pickup_node
     start_s = (
-        depart_s
-        if depart_s is not None
-        else max(c.shift.start_s, problem.sites[c.site].opening.start_s, not_before_s)
+        depart_s if depart_s is not None else max(c.shift.start_s, problem.sites[c.site].opening.start_s, not_before_s)
     )
     load = sum(
         problem.orders[o].weight_g for o, kind in stops if kind == "delivery" and problem.orders[o].pickup is None
