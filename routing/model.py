@@ -226,6 +226,16 @@ class Problem:
         """The matrix node of an order's delivery."""
         return len(self.sites) + order
 
+    def stop_windows(self, order: int, kind: str) -> tuple[Window, ...]:
+        """The windows of an order's pickup stop (``kind == "pickup"``) or of its delivery."""
+        pickup = self.orders[order].pickup
+        return pickup.windows if kind == "pickup" and pickup is not None else self.orders[order].windows
+
+    def stop_service_s(self, order: int, kind: str) -> int:
+        """The service time of an order's pickup stop (``kind == "pickup"``) or of its delivery."""
+        pickup = self.orders[order].pickup
+        return pickup.service_s if kind == "pickup" and pickup is not None else self.orders[order].service_s
+
     @cached_property
     def pickup_node(self) -> dict[int, int]:
         """Map each pickup-and-delivery order's index to the matrix node of its pickup."""

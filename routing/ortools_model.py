@@ -109,12 +109,10 @@ class RoutingModel:
     def _service(self, stop: StopRef | None) -> int:
         if stop is None:
             return 0
-        order = self.problem.orders[stop[0]]
-        return order.pickup.service_s if stop[1] == "pickup" and order.pickup else order.service_s
+        return self.problem.stop_service_s(*stop)
 
     def _windows(self, stop: StopRef) -> tuple[Window, ...]:
-        order = self.problem.orders[stop[0]]
-        return order.pickup.windows if stop[1] == "pickup" and order.pickup else order.windows
+        return self.problem.stop_windows(*stop)
 
     def _add_loads(self, cs: list) -> None:
         """Weight, and volume / item count when some courier limits them, as capacity dimensions."""

@@ -78,10 +78,10 @@ def time_route(
         pickup = order.pickup if kind == "pickup" else None
         nxt = pickup_node[o] if pickup is not None else problem.delivery_node(o)
         arrival = clock + int(dur[node, nxt])
-        begin, late_s = earliest_start(arrival, pickup.windows if pickup is not None else order.windows)
+        begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))
         if k == 0 and depart_s is None:
             start_s, arrival = start_s + begin - arrival, begin
-        service = pickup.service_s if pickup is not None else order.service_s
+        service = problem.stop_service_s(o, kind)
         load += order.weight_g if pickup is not None else -order.weight_g
         timed.append(Stop(o, kind, nxt, arrival, begin, begin + service, load))
         late.append(late_s)

@@ -100,12 +100,10 @@ def courier_eta(live: LivePlan, courier: int) -> CourierEta:
         leg_s = first_leg_s if k == 0 and first_leg_s >= 0 else int(duration[node, stop.node])
         arrival = max(clock + leg_s, live.now_s)
         variance += (LEG_CV * leg_s) ** 2
-        order = problem.orders[stop.order]
-        pickup = order.pickup if stop.kind == "pickup" else None
-        windows = pickup.windows if pickup is not None else order.windows
+        windows = problem.stop_windows(stop.order, stop.kind)
         start, late = earliest_start(arrival, windows)
         deadline = min((w.end_s for w in windows if w.end_s >= arrival), default=arrival - late)
-        service = pickup.service_s if pickup is not None else order.service_s
+        service = problem.stop_service_s(stop.order, stop.kind)
         p_late = late_probability(arrival, deadline, math.sqrt(variance))
         etas.append(StopEta(stop.order, stop.kind, arrival, start, start + service, start - arrival, late, p_late))
         node, clock = stop.node, start + service

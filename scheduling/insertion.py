@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from routing.model import Problem, Window
+from routing.model import Window
 from routing.plan import Route
 from routing.timing import earliest_start
 from scheduling.eta import LEG_CV
@@ -84,9 +84,10 @@ def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[
     depart = max(live.now_s, ready)
     for k, stop in enumerate(stops):
         leg = int(duration[nodes[k], nodes[k + 1]])
-        start, _ = earliest_start(depart + leg, _windows(problem, stop.order, stop.kind))
-        window_start = max(w.start_s for w in _windows(problem, stop.order, stop.kind) if w.start_s <= start)
-        service = _service(problem, stop.order, stop.kind)
+        windows = problem.stop_windows(stop.order, stop.kind)
+        start, _ = earliest_start(depart + leg, windows)
+        window_start = max(w.start_s for w in windows if w.start_s <= start)
+        service = problem.stop_service_s(stop.order, stop.kind)
         starts.append(start)
         depart = start + service
         leave_by.append(max(window_start, leave_by[-1] + leg) + service)
@@ -96,22 +97,12 @@ def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[
     latest = [float(max(c.shift.end_s, end_arrival))]
     for k in range(len(stops) - 1, -1, -1):
         stop = stops[k]
-        bound = latest[0] - int(duration[nodes[k + 1], nodes[k + 2]]) - _service(problem, stop.order, stop.kind)
-        latest.insert(0, max(_latest_start(_windows(problem, stop.order, stop.kind), bound), starts[k]))
+        bound = latest[0] - int(duration[nodes[k + 1], nodes[k + 2]]) - problem.stop_service_s(stop.order, stop.kind)
+        latest.insert(0, max(_latest_start(problem.stop_windows(stop.order, stop.kind), bound), starts[k]))
     return [
         (p, nodes[p], nodes[p + 1], ready, after_ready[p], leave_by[p], latest[p], variance[p])
         for p in range(len(stops) + 1)
     ]
-
-
-def _windows(problem: Problem, order: int, kind: str) -> tuple[Window, ...]:
-    pickup = problem.orders[order].pickup
-    return pickup.windows if kind == "pickup" and pickup is not None else problem.orders[order].windows
-
-
-def _service(problem: Problem, order: int, kind: str) -> int:
-    pickup = problem.orders[order].pickup
-    return pickup.service_s if kind == "pickup" and pickup is not None else problem.orders[order].service_s
 
 
 class InsertionIndex:
