@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.matrix import LegProvider, Point
 from routing.model import Window
 from routing.plan import Route
 from routing.timing import earliest_start
@@ -44,6 +45,15 @@ class NewPoint:
     to_s: Mapping[str, np.ndarray]
     from_m: Mapping[str, np.ndarray]
     from_s: Mapping[str, np.ndarray]
+
+    @classmethod
+    def at(cls, address: Point, points: Sequence[Point], provider: LegProvider, profiles: Sequence[str]) -> NewPoint:
+        """Trips between ``address`` and each of ``points`` (the matrix nodes) for every profile, from ``provider``."""
+        to_m, to_s, from_m, from_s = {}, {}, {}, {}
+        for profile in profiles:
+            to_m[profile], to_s[profile] = (a[:, 0] for a in provider.legs(points, [address], profile))
+            from_m[profile], from_s[profile] = (a[0] for a in provider.legs([address], points, profile))
+        return cls(to_m, to_s, from_m, from_s)
 
 
 @dataclass(frozen=True)

@@ -109,12 +109,7 @@ class PromiseDesk:
         return held
 
     def _point(self, address: Point) -> NewPoint:
-        points = self.live.locations
-        to_m, to_s, from_m, from_s = {}, {}, {}, {}
-        for profile in self.view.index.profiles:
-            to_m[profile], to_s[profile] = (a[:, 0] for a in self.provider.legs(points, [address], profile))
-            from_m[profile], from_s[profile] = (a[0] for a in self.provider.legs([address], points, profile))
-        return NewPoint(to_m, to_s, from_m, from_s)
+        return NewPoint.at(address, self.live.locations, self.provider, self.view.index.profiles)
 
     def windows(self, now_s: int) -> list[Window]:
         """The windows the policy offers at ``now_s``."""

@@ -42,25 +42,13 @@ class RouteChange:
     after: tuple[tuple[str, str], ...]
 
 
-def _point(live: LivePlan, provider: LegProvider, order: Order, profiles: Sequence[str]) -> NewPoint:
-    points = live.locations
-    to = {p: provider.legs(points, [order.location], p) for p in profiles}
-    away = {p: provider.legs([order.location], points, p) for p in profiles}
-    return NewPoint(
-        {p: a[0][:, 0] for p, a in to.items()},
-        {p: a[1][:, 0] for p, a in to.items()},
-        {p: a[0][0] for p, a in away.items()},
-        {p: a[1][0] for p, a in away.items()},
-    )
-
-
 def _insert_one(live: LivePlan, provider: LegProvider, order: Order, prep_s: int) -> tuple[LivePlan, Reason | None]:
     view = PlanView(live)
     demand = Demand(order.items, order.weight_g, order.volume_cm3, order.skills, order.service_s, order.site)
     mask, reason = view.couriers_for(demand, order.location)
     if reason is not None:
         return live, reason
-    point = _point(live, provider, order, view.index.profiles)
+    point = NewPoint.at(order.location, live.locations, provider, view.index.profiles)
     ready = live.now_s + prep_s
     found = [view.index.cheapest(point, w, order.service_s, mask, ready) for w in order.windows]
     options = sorted((f for f in found if f is not None), key=lambda f: f.detour_m)
