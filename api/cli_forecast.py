@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import json
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -143,7 +142,7 @@ def preposition_command(
         tmp.replace(out)
         if sites_out is not None:
             stocked = [StockSite(**{**asdict(s), "stock": plans.get(s.id, s.stock)}) for s in all_sites]
-            write_json(sites_out, json.loads(json.dumps(sites_to_json(stocked))))
+            write_json(sites_out, sites_to_json(stocked))
         for site, plan in plans.items():
             console.print(f"{site}: {len(plan)} items, {sum(plan.values())} units")
         if plot is not None:

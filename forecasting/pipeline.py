@@ -13,7 +13,7 @@ import numpy as np
 from forecasting.backtest import Score, backtest
 from forecasting.demand import daily_demand, make_calendar
 from forecasting.history import OrderLines
-from forecasting.models import Forecaster, models
+from forecasting.models import Forecaster, SmoothedSeasonal, models
 from forecasting.sites import StockSite
 from forecasting.stocking import baskets_of, fill_rate, reverse_greedy, stock_plan, top_n_plan
 from geo.errors import InputError
@@ -212,8 +212,7 @@ def fill_curve(
     demand = daily_demand(lines, area, areas)
     series = demand.reshape(-1, demand.shape[2])
     calendar = make_calendar(lines, areas)
-    best = models()[2]
-    units = best.forecast(series[:, :cut], calendar, horizon).sum(axis=1).reshape(demand.shape[0], areas)
+    units = SmoothedSeasonal().forecast(series[:, :cut], calendar, horizon).sum(axis=1).reshape(demand.shape[0], areas)
     out = []
     for fraction in fractions:
         ours, top, oracle = [], [], []

@@ -100,9 +100,9 @@ def _sample(recent: Baskets, weight: np.ndarray, count: int, rng: np.random.Gene
 
 def _by_rank(score: np.ndarray, quantity: np.ndarray, capacity_units: float) -> np.ndarray:
     """Items in decreasing ``score`` while their quantities fit."""
-    fits = np.cumsum(quantity[np.argsort(-score, kind="stable")]) <= capacity_units
+    ranked = np.argsort(-score, kind="stable")
     held = np.zeros(len(score), dtype=bool)
-    held[np.argsort(-score, kind="stable")[fits]] = True
+    held[ranked[np.cumsum(quantity[ranked]) <= capacity_units]] = True
     return held & (quantity > 0)
 
 
