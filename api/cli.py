@@ -1,4 +1,4 @@
-"""The ``lastmile`` command line: solve, demo, bench, schema, check, promise. Errors print one line, exit non-zero."""
+"""The ``lastmile`` command line: solve, demo, bench, schema, check, promise, forecasting, serve, worker."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from rich.table import Table
 from api.cli_common import console, provider, run, show_clock, write_json
 from api.cli_forecast import forecast_command, generate_history_command, preposition_command
 from api.cli_schedule import check_command, promise_command
+from api.cli_serve import serve_command, worker_command
 from geo import MatrixProvider
 from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
@@ -194,3 +195,5 @@ app.command("promise")(promise_command)
 app.command("generate-history")(generate_history_command)
 app.command("forecast")(forecast_command)
 app.command("preposition")(preposition_command)
+app.command("serve")(serve_command)
+app.command("worker")(worker_command)

@@ -3,13 +3,15 @@
 from scheduling.candidates import Demand
 from scheduling.eta import CourierEta, StopEta, courier_eta, plan_etas
 from scheduling.live import CourierState, LivePlan, live_at
-from scheduling.promise import Offer, PromiseDesk, PromisePolicy, Slot
+from scheduling.promise import Holds, MemoryHolds, Offer, PromiseDesk, PromisePolicy, Slot
 
 __all__ = [
     "CourierEta",
     "CourierState",
     "Demand",
+    "Holds",
     "LivePlan",
+    "MemoryHolds",
     "Offer",
     "PromiseDesk",
     "PromisePolicy",

@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from geo.matrix import LegProvider, Point
 from routing.errors import Conflict, InputError, NotFound
@@ -27,7 +28,7 @@ from scheduling.insertion import Insertion, NewPoint
 from scheduling.live import LivePlan
 from scheduling.place import place_order
 
-__all__ = ["Offer", "PromiseDesk", "PromisePolicy", "Slot"]
+__all__ = ["Holds", "MemoryHolds", "Offer", "PromiseDesk", "PromisePolicy", "Slot"]
 
 
 @dataclass(frozen=True)
@@ -80,14 +81,80 @@ def _asap_window(now_s: int, found: Insertion) -> Window:
     return Window(now_s, -(-end // 300) * 300)
 
 
-class PromiseDesk:
-    """Answers promise requests on a live plan and keeps the offers held; not thread-safe (one per process)."""
+class Holds(Protocol):
+    """Where offers wait to be confirmed, holding their stock until they expire: in this process
+    (:class:`MemoryHolds`) or in a store shared by many processes."""
 
-    def __init__(self, live: LivePlan, provider: LegProvider, policy: PromisePolicy | None = None) -> None:
-        self.provider = provider
-        self.policy = policy or PromisePolicy()
+    def new_id(self) -> str:
+        """A fresh offer id."""
+        ...
+
+    def held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
+        """Stock held per site by the offers not expired at ``now_s``, leaving out offer ``skip``."""
+        ...
+
+    def keep(self, offer: Offer) -> None:
+        """Hold ``offer`` until ``offer.expires_s``."""
+        ...
+
+    def get(self, offer_id: str, now_s: int) -> Offer | None:
+        """The offer, or None when unknown or expired."""
+        ...
+
+    def drop(self, offer_id: str) -> None:
+        """Release the offer and its stock."""
+        ...
+
+
+class MemoryHolds:
+    """Offers held in this process's memory (one desk, one process)."""
+
+    def __init__(self) -> None:
         self.offers: dict[str, Offer] = {}
         self._count = 0
+
+    def new_id(self) -> str:
+        """``p1``, ``p2``, …"""
+        self._count += 1
+        return f"p{self._count}"
+
+    def held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
+        """Stock held per site by the live offers other than ``skip``; forgets the expired ones."""
+        self.offers = {k: o for k, o in self.offers.items() if o.expires_s > now_s}
+        held: dict[int, Counter[str]] = {}
+        for offer in self.offers.values():
+            if offer.id != skip:
+                for site, items in offer.held.items():
+                    held.setdefault(site, Counter()).update(items)
+        return held
+
+    def keep(self, offer: Offer) -> None:
+        """Remember the offer."""
+        self.offers[offer.id] = offer
+
+    def get(self, offer_id: str, now_s: int) -> Offer | None:
+        """The offer if it has not expired."""
+        offer = self.offers.get(offer_id)
+        return offer if offer is not None and offer.expires_s > now_s else None
+
+    def drop(self, offer_id: str) -> None:
+        """Forget the offer."""
+        self.offers.pop(offer_id, None)
+
+
+class PromiseDesk:
+    """Answers promise requests on a live plan and keeps the offers in ``holds`` (in memory by default)."""
+
+    def __init__(
+        self,
+        live: LivePlan,
+        provider: LegProvider,
+        policy: PromisePolicy | None = None,
+        holds: Holds | None = None,
+    ) -> None:
+        self.provider = provider
+        self.policy = policy or PromisePolicy()
+        self.holds: Holds = holds or MemoryHolds()
         self.view = PlanView(live)
 
     @property
@@ -98,15 +165,6 @@ class PromiseDesk:
     def use(self, live: LivePlan) -> None:
         """Check promises against ``live`` from now on (after a re-plan, pings or new orders)."""
         self.view = PlanView(live)
-
-    def _held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
-        self.offers = {k: o for k, o in self.offers.items() if o.expires_s > now_s}
-        held: dict[int, Counter[str]] = {}
-        for offer in self.offers.values():
-            if offer.id != skip:
-                for site, items in offer.held.items():
-                    held.setdefault(site, Counter()).update(items)
-        return held
 
     def _point(self, address: Point) -> NewPoint:
         return NewPoint.at(address, self.live.locations, self.provider, self.view.index.profiles)
@@ -121,7 +179,7 @@ class PromiseDesk:
         """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock."""
         if now_s < self.live.now_s:
             raise InputError(f"at: {now_s} s is before the live plan's time {self.live.now_s} s")
-        mask, reason = self.view.couriers_for(demand, address, self._held(now_s))
+        mask, reason = self.view.couriers_for(demand, address, self.holds.held(now_s))
         slots: list[Slot] = []
         if reason is None:
             point = self._point(address)
@@ -135,11 +193,11 @@ class PromiseDesk:
                 if found is not None:
                     slots.append(_slot(self.live, window, found))
             reason = None if slots else Reason.FLEET_FULL
-        self._count += 1
         held = {s: Counter(dict(demand.items)) for s in {slot.site for slot in slots}}
-        offer = Offer(f"p{self._count}", tuple(slots), reason, now_s + self.policy.hold_s, demand, address, held)
+        offer_id = self.holds.new_id()
+        offer = Offer(offer_id, tuple(slots), reason, now_s + self.policy.hold_s, demand, address, held)
         if slots:
-            self.offers[offer.id] = offer
+            self.holds.keep(offer)
         return offer
 
     def confirm(self, offer_id: str, slot: int, order_id: str, now_s: int) -> LivePlan:
@@ -148,8 +206,8 @@ class PromiseDesk:
         Raises ``NotFound`` for an unknown or expired offer, ``Conflict`` when the plan can no longer keep the
         slot (the offer is then dropped), ``InputError`` for a slot number out of range or an order id in use.
         """
-        held = self._held(now_s, skip=offer_id)
-        offer = self.offers.get(offer_id)
+        held = self.holds.held(now_s, skip=offer_id)
+        offer = self.holds.get(offer_id, now_s)
         if offer is None:
             raise NotFound(f"promise {offer_id}: unknown or expired")
         if not 0 <= slot < len(offer.slots):
@@ -163,7 +221,7 @@ class PromiseDesk:
         if reason is None:
             point, ready = self._point(offer.address), now_s + self.policy.prep_s
             found = self.view.index.cheapest(point, chosen.window, demand.service_s, mask, ready)
-        del self.offers[offer_id]
+        self.holds.drop(offer_id)
         if found is None:
             raise Conflict(f"promise {offer_id}: the plan can no longer keep this slot ({reason or Reason.FLEET_FULL})")
         order = Order(

@@ -57,7 +57,7 @@ def test_an_address_outside_every_zone_gets_no_slot_and_the_reason(morning: Simp
     desk = PromiseDesk(live, morning.provider)
     offer = desk.offer(MILK, (60.30, 25.20), live.now_s)
     assert offer.slots == () and offer.reason is Reason.OUT_OF_ZONE
-    assert desk.offers == {}
+    assert desk.holds.offers == {}
 
 
 def test_no_slot_once_every_shift_is_over(morning: SimpleNamespace) -> None:
@@ -91,7 +91,7 @@ def test_stock_sold_elsewhere_before_confirmation_is_a_conflict(morning: SimpleN
     desk.use(taken)
     with pytest.raises(Conflict, match="NO_STOCK"):
         desk.confirm(offer.id, 0, "web-1", live.now_s)
-    assert desk.offers == {} and len(desk.live.problem.orders) == len(taken.problem.orders)
+    assert desk.holds.offers == {} and len(desk.live.problem.orders) == len(taken.problem.orders)
 
 
 def test_bad_confirmations_are_input_errors_and_keep_the_offer(morning: SimpleNamespace) -> None:
@@ -102,7 +102,7 @@ def test_bad_confirmations_are_input_errors_and_keep_the_offer(morning: SimpleNa
         desk.confirm(offer.id, len(offer.slots), "web-1", live.now_s)
     with pytest.raises(InputError, match="order_id"):
         desk.confirm(offer.id, 0, morning.problem.orders[0].id, live.now_s)
-    assert offer.id in desk.offers
+    assert offer.id in desk.holds.offers
 
 
 requests = st.lists(

@@ -1,0 +1,65 @@
+"""``lastmile serve`` (the HTTP API under uvicorn) and ``lastmile worker`` (an RQ worker running solve jobs)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from api.cli_common import console, run
+from api.settings import get_settings
+from routing.errors import InputError
+
+__all__ = ["serve_command", "worker_command"]
+
+
+def _redis_ok() -> None:
+    from redis import Redis
+    from redis.exceptions import RedisError
+
+    url = get_settings().redis_url
+    try:
+        Redis.from_url(url).ping()
+    except RedisError as exc:
+        raise InputError(f"LASTMILE_REDIS_URL: cannot reach Redis at {url} ({exc})") from None
+
+
+def serve_command(
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
+    log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
+) -> None:
+    """Run the HTTP API (settings from LASTMILE_* variables: LASTMILE_REDIS_URL, LASTMILE_ADMIN_KEY, …)."""
+
+    def body() -> None:
+        import uvicorn
+
+        from api.app import create_app
+
+        _redis_ok()
+        console.print(f"lastmile API on http://{host}:{port} (docs at /docs), Redis {get_settings().redis_url}")
+        uvicorn.run(create_app(), host=host, port=port, log_level=log_level, access_log=False)
+
+    run(body)
+
+
+def worker_command(
+    burst: Annotated[bool, typer.Option("--burst", help="stop when the queue is empty")] = False,
+    maintenance_s: Annotated[
+        int, typer.Option("--maintenance-s", help="how often to look for jobs of dead workers to retry")
+    ] = 60,
+) -> None:
+    """Run an RQ worker for solve jobs; start as many as you like, on any machine that reaches the Redis."""
+
+    def body() -> None:
+        from redis import Redis
+        from rq import Queue, Worker
+
+        _redis_ok()
+        settings = get_settings()
+        redis = Redis.from_url(settings.redis_url)
+        worker = Worker([Queue(settings.queue, connection=redis)], connection=redis, maintenance_interval=maintenance_s)
+        console.print(f"lastmile worker {worker.name} on queue {settings.queue!r}, Redis {settings.redis_url}")
+        worker.work(burst=burst, logging_level="WARNING")
+
+    run(body)

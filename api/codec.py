@@ -1,0 +1,90 @@
+"""Internal JSON forms of what the service keeps in Redis: a live plan (problem, plan, courier states) and a
+held offer. Lossless, unlike the public plan JSON: stop indices and times survive a round trip exactly."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from typing import Any
+
+from routing import Plan, Problem, parse_problem
+from routing.model import Window
+from routing.plan import Reason, Route, SolveStats, Stop, Unassigned
+from routing.problem_json import problem_to_spec
+from scheduling import CourierState, Demand, Offer, Slot
+
+__all__ = [
+    "dump_offer",
+    "dump_plan",
+    "dump_problem",
+    "dump_states",
+    "load_offer",
+    "load_plan",
+    "load_problem_text",
+    "load_states",
+]
+
+
+def dump_problem(problem: Problem) -> str:
+    """The problem in the public problem format (it needs an epoch)."""
+    return problem_to_spec(problem).model_dump_json(exclude_none=True)
+
+
+def load_problem_text(text: str | bytes) -> Problem:
+    """The problem back from :func:`dump_problem`."""
+    return parse_problem(json.loads(text))
+
+
+def dump_plan(plan: Plan) -> str:
+    """Every route, stop, unassigned order and statistic, indices and seconds as they are."""
+    return json.dumps(asdict(plan))
+
+
+def load_plan(text: str | bytes) -> Plan:
+    """The plan back from :func:`dump_plan`."""
+    data = json.loads(text)
+    routes = tuple(Route(**{**r, "stops": tuple(Stop(**s) for s in r["stops"])}) for r in data["routes"])
+    unassigned = tuple(Unassigned(u["order"], Reason(u["reason"])) for u in data["unassigned"])
+    return Plan(routes, unassigned, SolveStats(**data["stats"]))
+
+
+def dump_states(states: dict[int, CourierState]) -> str:
+    """Courier states by courier index."""
+    return json.dumps({str(c): asdict(s) for c, s in states.items()})
+
+
+def load_states(text: str | bytes) -> dict[int, CourierState]:
+    """Courier states back from :func:`dump_states`."""
+    out = {}
+    for c, s in json.loads(text).items():
+        position = tuple(s["position"]) if s["position"] is not None else None
+        out[int(c)] = CourierState(s["done"], s["departed"], position, s["ping_s"])
+    return out
+
+
+def dump_offer(offer: Offer) -> str:
+    """A held offer: slots, basket, address and the stock it holds per site."""
+    demand = asdict(offer.demand) | {"skills": sorted(offer.demand.skills), "items": dict(offer.demand.items)}
+    return json.dumps(
+        {
+            "id": offer.id,
+            "slots": [asdict(s) for s in offer.slots],
+            "reason": offer.reason.value if offer.reason else None,
+            "expires_s": offer.expires_s,
+            "demand": demand,
+            "address": list(offer.address),
+            "held": {str(site): dict(items) for site, items in offer.held.items()},
+        }
+    )
+
+
+def load_offer(text: str | bytes) -> Offer:
+    """The offer back from :func:`dump_offer`."""
+    data: dict[str, Any] = json.loads(text)
+    slots = tuple(Slot(**{**s, "window": Window(**s["window"])}) for s in data["slots"])
+    demand = Demand(**{**data["demand"], "skills": frozenset(data["demand"]["skills"])})
+    held = {int(site): Counter(items) for site, items in data["held"].items()}
+    reason = Reason(data["reason"]) if data["reason"] else None
+    lat, lon = data["address"]
+    return Offer(data["id"], slots, reason, data["expires_s"], demand, (lat, lon), held)

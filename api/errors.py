@@ -1,0 +1,49 @@
+"""Typed errors mapped to HTTP in one place: InputError 422, NotFound 404, Conflict 409, anything else 500 with
+no stack trace in the body; request validation errors are 422 naming the field."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from routing.errors import Conflict, InputError, NotFound
+
+__all__ = ["install_error_handlers"]
+
+log = logging.getLogger("lastmile.api")
+STATUS = {InputError: 422, NotFound: 404, Conflict: 409}
+
+
+def _field(loc: tuple[int | str, ...]) -> str:
+    parts = [p for p in loc if p not in ("body", "query", "path", "header")]
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "body"
+
+
+async def _typed(request: Request, exc: Exception) -> JSONResponse:
+    status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {"field": _field(tuple(e["loc"])), "message": str(e["msg"]).removeprefix("Value error, ")} for e in exc.errors()
+    ]
+    first = errors[0] if errors else {"field": "body", "message": "invalid"}
+    return JSONResponse({"detail": f"{first['field']}: {first['message']}", "errors": errors}, status_code=422)
+
+
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return JSONResponse({"detail": f"internal error ({type(exc).__name__})"}, status_code=500)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the mapping on ``app``."""
+    for kind in STATUS:
+        app.add_exception_handler(kind, _typed)
+    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,57 @@
+"""Small helpers the routers share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import HTTPException, Request
+
+from api.schemas import OrderPublic
+from api.store import KEYS, ApiKey, OrderRecord, Registry
+from api.views import OrderView, at_time, windows_of
+from routing import Problem, parse_problem
+from scheduling import LivePlan
+
+__all__ = ["ensure_courier", "order_public", "own_order", "parse_order"]
+
+
+def ensure_courier(registry: Registry, courier: str) -> None:
+    """404 unless the courier is registered."""
+    registry.get(KEYS.couriers, courier, "courier")
+
+
+def own_order(caller: ApiKey, record: OrderRecord) -> None:
+    """403 unless a storefront caller created the order (dispatchers see all)."""
+    if caller.role == "storefront" and record.created_by != caller.id:
+        raise HTTPException(403, "X-API-Key: this order was created by another storefront")
+    if caller.role == "courier":
+        raise HTTPException(403, "X-API-Key: a courier key may not read orders")
+
+
+def parse_order(registry: Registry, spec: dict[str, Any]) -> Problem:
+    """Validate one order against the registered sites (a one-order problem)."""
+    return parse_problem({"name": "order", "sites": registry.all(KEYS.sites), "couriers": [], "orders": [spec]})
+
+
+def order_public(request: Request, live: LivePlan, record: OrderRecord, view: OrderView) -> OrderPublic:
+    """The public form of an order and where it stands."""
+    problem = live.problem
+    eta = view.eta_s()
+    order = next((o for o in problem.orders if o.id == record.id), None)
+    windows = (
+        windows_of(problem, order.windows)
+        if order is not None
+        else [{"start": w["start"], "end": w["end"]} for w in record.spec["windows"]]
+    )
+    return OrderPublic(
+        id=record.id,
+        status=view.status,
+        reason=view.reason,
+        site=problem.sites[view.site].id if view.site is not None else None,
+        courier=problem.couriers[view.courier].id if view.courier is not None else None,
+        eta=at_time(problem, eta) if eta is not None else None,
+        windows=windows,
+        created_by=record.created_by,
+        tracking_token=record.token,
+        tracking_url=str(request.url_for("tracking_page", token=record.token)),
+    )

@@ -1,0 +1,106 @@
+"""Couriers: registered by the dispatcher; their app polls its assignments and sends GPS pings."""
+
+from __future__ import annotations
+
+import hashlib
+
+from fastapi import APIRouter, HTTPException, Request, Response
+
+from api.deps import CourierCaller, DispatcherCaller, LiveDep, RegistryDep
+from api.schemas import AssignmentsPublic, AssignmentStop, CourierSpec, PositionAck, PositionCreate
+from api.store import KEYS, ApiKey
+from api.views import at_time, live_with_ping, windows_of
+from routing.errors import InputError, NotFound
+from scheduling import courier_eta
+
+router = APIRouter(prefix="/v1/couriers", tags=["couriers"])
+
+
+def _own(caller: ApiKey, courier_id: str) -> None:
+    if caller.role == "courier" and caller.courier != courier_id:
+        raise HTTPException(403, f"X-API-Key: bound to courier {caller.courier!r}, not {courier_id!r}")
+
+
+@router.put("/{courier_id}", response_model=CourierSpec)
+def put_courier(
+    courier_id: str, body: CourierSpec, _: DispatcherCaller, live: LiveDep, registry: RegistryDep, response: Response
+) -> CourierSpec:
+    """Register or update a courier (shift, vehicle, capacity); it joins the live plan at once, free of stops."""
+    if body.id != courier_id:
+        raise InputError(f"id: {body.id!r} does not match the path's {courier_id!r}")
+    for field, site in (("site", body.site), ("end_site", body.end_site)):
+        if site is not None and not registry.redis.hexists(KEYS.sites, site):
+            raise InputError(f"{field}: unknown site {site!r}")
+    pipe = live.redis.pipeline()
+    pipe.hset(KEYS.couriers, courier_id, body.model_dump_json(exclude_none=True))
+    live.registry_changed(pipe)
+    created = pipe.execute()[0]
+    live.apply_registry()
+    response.status_code = 201 if created else 200
+    return body
+
+
+@router.get("", response_model=list[CourierSpec])
+def list_couriers(_: DispatcherCaller, registry: RegistryDep) -> list[CourierSpec]:
+    """Every registered courier."""
+    return [CourierSpec.model_validate(c) for c in registry.all(KEYS.couriers)]
+
+
+@router.get("/{courier_id}", response_model=CourierSpec)
+def get_courier(courier_id: str, _: DispatcherCaller, registry: RegistryDep) -> CourierSpec:
+    """One courier."""
+    return CourierSpec.model_validate(registry.get(KEYS.couriers, courier_id, "courier"))
+
+
+@router.get(
+    "/{courier_id}/assignments",
+    response_model=AssignmentsPublic,
+    responses={304: {"description": "unchanged since the ETag sent in If-None-Match"}},
+)
+def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: Request, response: Response) -> object:
+    """The courier's stops still to come, in order, with live ETAs. Send the last ``ETag`` back in
+    ``If-None-Match``: the answer is 304 with no body while nothing changed."""
+    _own(caller, courier_id)
+    plan = live.current()
+    index = next((k for k, c in enumerate(plan.problem.couriers) if c.id == courier_id), None)
+    if index is None:
+        raise NotFound(f"courier {courier_id!r}: not in the live plan")
+    pinged = live_with_ping(plan, index, request.app.state.positions)
+    eta = courier_eta(pinged, index)
+    problem, locations = plan.problem, plan.locations
+    route = plan.routes.get(index)
+    stops = [
+        AssignmentStop(
+            order=problem.orders[s.order].id,
+            kind=s.kind,
+            location=locations[stop.node],
+            windows=windows_of(problem, problem.stop_windows(s.order, s.kind)),
+            eta=at_time(problem, s.arrival_s),
+            late_s=s.late_s,
+            p_late=round(s.p_late, 3),
+        )
+        for s, stop in zip(eta.stops, plan.remaining(index), strict=True)
+    ]
+    body = AssignmentsPublic(
+        courier=courier_id,
+        site=problem.sites[route.site if route else problem.couriers[index].site].id,
+        departed=plan.state(index).departed,
+        stops=stops,
+        return_eta=at_time(problem, eta.end_s) if route else None,
+    )
+    text = body.model_dump_json()
+    tag = '"' + hashlib.blake2b(text.encode(), digest_size=12).hexdigest() + '"'
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(text, media_type="application/json", headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+@router.post("/{courier_id}/positions", response_model=PositionAck, status_code=202)
+def post_position(
+    courier_id: str, body: PositionCreate, caller: CourierCaller, registry: RegistryDep, request: Request
+) -> PositionAck:
+    """A GPS ping. Pings may come late or twice: only one newer than the last kept counts (``applied``)."""
+    _own(caller, courier_id)
+    registry.get(KEYS.couriers, courier_id, "courier")
+    applied = request.app.state.positions.record(courier_id, body.lat, body.lon, body.at.timestamp())
+    return PositionAck(applied=applied)

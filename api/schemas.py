@@ -1,0 +1,258 @@
+"""Request and response bodies of the HTTP API (``XCreate`` in, ``XPublic`` out). Sites, couriers and orders are
+the problem format's own schemas (docs/problem-format.md); times are ISO 8601 with an offset."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from routing.problem_json import CourierSpec, LatLon, OrderSpec, SiteSpec
+
+__all__ = [
+    "AssignmentsPublic",
+    "ConfirmCreate",
+    "CourierSpec",
+    "EventCreate",
+    "EventPublic",
+    "JobPublic",
+    "KeyCreate",
+    "KeyPublic",
+    "OrderPublic",
+    "OrderSpec",
+    "PlanCreate",
+    "PositionAck",
+    "PositionCreate",
+    "PromiseCreate",
+    "PromisePublic",
+    "ReplanCreate",
+    "SiteSpec",
+    "TrackingPublic",
+]
+
+Quantity = Annotated[int, Field(gt=0, le=10_000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class KeyCreate(_In):
+    """A new API key: its role, and for a courier key the courier it is bound to."""
+
+    role: Literal["dispatcher", "storefront", "courier"]
+    courier: str | None = Field(None, description="courier id (required for, and only for, role courier)")
+    name: str = Field("", max_length=200, description="who holds it, for logs")
+
+    @model_validator(mode="after")
+    def _courier_for_courier_keys(self) -> KeyCreate:
+        if (self.role == "courier") != (self.courier is not None):
+            raise ValueError("courier: give a courier id for role courier, and only then")
+        return self
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"role": "courier", "courier": "bike-1", "name": "Aino"}]}
+    )
+
+
+class KeyPublic(BaseModel):
+    """A key's grants; ``key`` is the secret, returned only when the key is created."""
+
+    id: str
+    role: str
+    courier: str | None
+    name: str
+    key: str | None = None
+
+
+class OrderPublic(BaseModel):
+    """An order and where it stands: ``accepted`` (not in the live plan yet), ``planned``, ``unassigned`` (with
+    ``reason``), ``picked_up``, ``delivered`` or ``failed``."""
+
+    id: str
+    status: str
+    reason: str | None = None
+    site: str | None = None
+    courier: str | None = None
+    eta: AwareDatetime | None = None
+    windows: list[dict[str, AwareDatetime]]
+    created_by: str
+    tracking_token: str
+    tracking_url: str
+
+
+class PlanCreate(_In):
+    """Plan every open order from scratch (background job)."""
+
+    time_limit_s: float | None = Field(None, gt=0, le=3600, description="budget (default: the service setting)")
+    solution_limit: int | None = Field(
+        None,
+        gt=0,
+        le=100_000,
+        description="stop each search phase after this many solutions and the polish after as many "
+        "iterations (repeatable results)",
+    )
+    seed: int = Field(0, ge=0)
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"time_limit_s": 10, "seed": 0}]})
+
+
+class ReplanCreate(_In):
+    """Re-plan the live plan: ``insert`` the orders accepted since, or ``reoptimise`` what is not locked."""
+
+    mode: Literal["insert", "reoptimise"] = "insert"
+    time_limit_s: float | None = Field(None, gt=0, le=3600)
+    solution_limit: int | None = Field(None, gt=0, le=100_000)
+    seed: int = Field(0, ge=0)
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"mode": "reoptimise", "time_limit_s": 5}]}
+    )
+
+
+class Progress(BaseModel):
+    """Where a running solve is."""
+
+    phase: str
+    elapsed_s: float
+    objective: int
+
+
+class JobPublic(BaseModel):
+    """A plan or re-plan job: ``queued``, ``started``, ``finished`` or ``failed``; the plan once finished."""
+
+    id: str
+    kind: str
+    status: str
+    progress: Progress | None = None
+    plan: dict[str, Any] | None = Field(None, description="the plan, as `lastmile solve` writes it")
+    changes: list[dict[str, Any]] | None = Field(None, description="re-plan: couriers whose stops changed")
+    error: str | None = None
+    live: bool = Field(False, description="whether this job's result became the live plan")
+
+
+class PromiseCreate(_In):
+    """A basket at an address: which delivery windows can be promised now?"""
+
+    address: LatLon
+    items: dict[Annotated[str, Field(min_length=1, max_length=100)], Quantity] = Field(min_length=1, max_length=200)
+    weight_g: int = Field(1000, ge=0, le=1_000_000)
+    volume_cm3: int = Field(0, ge=0, le=10_000_000)
+    service_s: int = Field(120, ge=0, le=3600)
+    skills: list[str] = Field(default_factory=list, max_length=20)
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"address": [60.1699, 24.9384], "items": {"milk-1l": 2, "bread": 1}}]},
+    )
+
+
+class SlotPublic(BaseModel):
+    """One window that can be promised, the site that would serve it, expected arrival and confidence."""
+
+    index: int
+    start: AwareDatetime
+    end: AwareDatetime
+    site: str
+    expected_arrival: AwareDatetime
+    confidence: float
+    asap: bool
+
+
+class PromisePublic(BaseModel):
+    """Slots held until ``expires_at`` (confirm one with its ``index``); none, with a ``reason``, when impossible."""
+
+    id: str
+    expires_at: AwareDatetime
+    slots: list[SlotPublic]
+    reason: str | None = None
+
+
+class ConfirmCreate(_In):
+    """Turn a slot of a held promise into an order."""
+
+    slot: int = Field(ge=0, le=100)
+    order_id: str | None = Field(None, min_length=1, max_length=100, description="default: generated")
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"slot": 0, "order_id": "web-1001"}]})
+
+
+class AssignmentStop(BaseModel):
+    """A stop still to do, with its live ETA."""
+
+    order: str
+    kind: str
+    location: LatLon
+    windows: list[dict[str, AwareDatetime]]
+    eta: AwareDatetime
+    late_s: int
+    p_late: float
+
+
+class AssignmentsPublic(BaseModel):
+    """A courier's stops still to come, in order; ``site`` is where it loads."""
+
+    courier: str
+    site: str
+    departed: bool
+    stops: list[AssignmentStop]
+    return_eta: AwareDatetime | None = None
+
+
+class PositionCreate(_In):
+    """A GPS ping; older or repeated pings are accepted and ignored."""
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    at: AwareDatetime
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"lat": 60.17, "lon": 24.94, "at": "2026-11-23T10:15:00+02:00"}]},
+    )
+
+
+class PositionAck(BaseModel):
+    """Whether the ping became the courier's latest position."""
+
+    applied: bool
+
+
+class EventCreate(_In):
+    """What happened to an order at the door or the site."""
+
+    type: Literal["picked_up", "delivered", "failed"]
+    at: AwareDatetime | None = Field(None, description="when (default: now)")
+    reason: str | None = Field(None, max_length=500, description="required for failed, e.g. customer absent")
+
+    @model_validator(mode="after")
+    def _reason_for_failures(self) -> EventCreate:
+        if self.type == "failed" and not self.reason:
+            raise ValueError("reason: a failed delivery needs a reason")
+        return self
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "delivered"}]})
+
+
+class EventPublic(BaseModel):
+    """An event as recorded, and the order's status after it."""
+
+    order: str
+    type: str
+    at: AwareDatetime
+    reason: str | None = None
+    status: str
+
+
+class TrackingPublic(BaseModel):
+    """What a customer sees: status, window, live ETA; the courier's position only while it is on its way."""
+
+    order: str
+    status: str
+    windows: list[dict[str, AwareDatetime]]
+    eta: AwareDatetime | None = None
+    p_late: float | None = None
+    stops_before: int | None = None
+    courier_position: LatLon | None = None
+    site_location: LatLon | None = None
+    destination: LatLon

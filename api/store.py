@@ -1,0 +1,167 @@
+"""The registry in Redis: sites, couriers, orders (with status, owner and tracking token), API keys, order events
+and idempotent responses. Every write that must not be lost is one Redis transaction, acknowledged by Redis
+(run with AOF) before the API answers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from redis import Redis
+
+from routing import Problem, parse_problem
+from routing.errors import Conflict, NotFound
+
+__all__ = ["KEYS", "ApiKey", "OrderRecord", "Registry", "Role"]
+
+Role = Literal["dispatcher", "storefront", "courier"]
+
+
+class KEYS:
+    """Redis key names (one place)."""
+
+    sites = "lm:sites"
+    couriers = "lm:couriers"
+    orders = "lm:orders"
+    tracking = "lm:tracking"
+    api_keys = "lm:apikeys"
+
+    @staticmethod
+    def events(order_id: str) -> str:
+        return f"lm:events:{order_id}"
+
+    @staticmethod
+    def idempotency(owner: str, key: str) -> str:
+        return f"lm:idem:{owner}:{key}"
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """Who a key belongs to: its id (not the secret), role, and for a courier key the courier id it is bound to."""
+
+    id: str
+    role: Role
+    courier: str | None = None
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class OrderRecord:
+    """An accepted order: its problem-format fields, who created it, its tracking token and its event status."""
+
+    spec: dict[str, Any]
+    created_by: str
+    token: str
+    created_at: str
+    status: str = "accepted"
+    failure: str | None = None
+
+    @property
+    def id(self) -> str:
+        return str(self.spec["id"])
+
+    def dump(self) -> str:
+        return json.dumps(self.__dict__)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def now_iso() -> str:
+    """The current time, ISO 8601 in UTC."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Registry:
+    """Sites, couriers and orders as the dispatcher registered them, and the keys of the service's clients."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    # -- sites and couriers: problem-format JSON by id
+    def put(self, key: str, item_id: str, data: dict[str, Any]) -> bool:
+        """Store a site or courier; True when it is new."""
+        return bool(self.redis.hset(key, item_id, json.dumps(data)))
+
+    def get(self, key: str, item_id: str, kind: str) -> dict[str, Any]:
+        """One site or courier; ``NotFound`` when unknown."""
+        raw = self.redis.hget(key, item_id)
+        if raw is None:
+            raise NotFound(f"{kind} {item_id!r}: unknown")
+        return dict(json.loads(raw))
+
+    def all(self, key: str) -> list[dict[str, Any]]:
+        """Every site or courier, sorted by id."""
+        raw: dict[bytes, bytes] = self.redis.hgetall(key)  # type: ignore[assignment]
+        return [json.loads(raw[k]) for k in sorted(raw)]
+
+    # -- orders
+    def new_order(self, spec: dict[str, Any], created_by: str) -> OrderRecord:
+        """An order record with a fresh tracking token (not stored yet: see :meth:`add_order`)."""
+        return OrderRecord(spec, created_by, secrets.token_urlsafe(18), now_iso())
+
+    def add_order(self, record: OrderRecord, pipe: Any = None) -> None:
+        """Store a new order and its tracking token; ``Conflict`` if the id is taken (checked when no pipeline)."""
+        if pipe is None:
+            if self.redis.hexists(KEYS.orders, record.id):
+                raise Conflict(f"id: order {record.id!r} exists already")
+            pipe = self.redis.pipeline()
+            self.add_order(record, pipe)
+            pipe.execute()
+            return
+        pipe.hset(KEYS.orders, record.id, record.dump())
+        pipe.hset(KEYS.tracking, record.token, record.id)
+
+    def order(self, order_id: str) -> OrderRecord:
+        """One order; ``NotFound`` when unknown."""
+        raw = self.redis.hget(KEYS.orders, order_id)
+        if raw is None:
+            raise NotFound(f"order {order_id!r}: unknown")
+        return OrderRecord(**json.loads(raw))
+
+    def orders(self) -> list[OrderRecord]:
+        """Every order, sorted by id."""
+        raw: dict[bytes, bytes] = self.redis.hgetall(KEYS.orders)  # type: ignore[assignment]
+        return [OrderRecord(**json.loads(raw[k])) for k in sorted(raw)]
+
+    def order_for_token(self, token: str) -> OrderRecord:
+        """The order a tracking token belongs to; ``NotFound`` otherwise (no hint whether it ever existed)."""
+        order_id = self.redis.hget(KEYS.tracking, token)
+        if order_id is None:
+            raise NotFound("tracking: unknown token")
+        return self.order(order_id.decode() if isinstance(order_id, bytes) else str(order_id))
+
+    def problem(self, open_only: bool = True) -> Problem:
+        """A problem from the registry: every site and courier, and the orders not picked up, delivered or failed."""
+        orders = [r.spec for r in self.orders() if not open_only or r.status == "accepted"]
+        data = {"name": "live", "sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers), "orders": orders}
+        return parse_problem(data)
+
+    # -- events
+    def add_event(self, record: OrderRecord, event: dict[str, Any], pipe: Any) -> None:
+        """Append an event to the order's stream and store its new status (in ``pipe``'s transaction)."""
+        pipe.xadd(KEYS.events(record.id), {"event": json.dumps(event)})
+        pipe.hset(KEYS.orders, record.id, record.dump())
+
+    def events(self, order_id: str) -> list[dict[str, Any]]:
+        """The order's events, oldest first."""
+        entries: list[tuple[bytes, dict[bytes, bytes]]] = self.redis.xrange(KEYS.events(order_id))  # type: ignore[assignment]
+        return [json.loads(fields[b"event"]) for _, fields in entries]
+
+    # -- API keys
+    def add_key(self, role: Role, courier: str | None, name: str) -> tuple[str, ApiKey]:
+        """A new API key: the secret (shown once) and what it grants."""
+        secret = "lm_" + secrets.token_urlsafe(24)
+        key = ApiKey(_hash(secret)[:16], role, courier, name)
+        self.redis.hset(KEYS.api_keys, _hash(secret), json.dumps(key.__dict__))
+        return secret, key
+
+    def key(self, secret: str) -> ApiKey | None:
+        """What a secret grants, or None."""
+        raw = self.redis.hget(KEYS.api_keys, _hash(secret))
+        return ApiKey(**json.loads(raw)) if raw is not None else None

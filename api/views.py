@@ -1,0 +1,85 @@
+"""Read-side views of the live plan for the API: an order's status and live ETA, a courier's assignments.
+Times leave as timezone-aware datetimes (the problem's offset)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from api.positions import Positions
+from api.store import OrderRecord
+from routing import Problem
+from routing.model import Window
+from scheduling import CourierEta, LivePlan, courier_eta
+
+__all__ = ["OrderView", "at_time", "clock_of", "live_with_ping", "order_view", "windows_of"]
+
+
+def at_time(problem: Problem, seconds: int) -> datetime:
+    """An internal time as an aware datetime."""
+    assert problem.epoch is not None, "live problems always have an epoch"
+    return problem.epoch + timedelta(seconds=seconds)
+
+
+def clock_of(problem: Problem, moment: datetime) -> int:
+    """An aware datetime as seconds from the problem's epoch."""
+    assert problem.epoch is not None, "live problems always have an epoch"
+    return int((moment - problem.epoch).total_seconds())
+
+
+def live_with_ping(live: LivePlan, courier: int, positions: Positions) -> LivePlan:
+    """The live plan with the courier's last GPS ping from Redis (if newer than what the plan knows)."""
+    ping = positions.last(live.problem.couriers[courier].id)
+    if ping is None or live.problem.epoch is None:
+        return live
+    lat, lon, at_unix = ping
+    return live.with_ping(courier, (lat, lon), int(at_unix - live.problem.epoch.timestamp()))
+
+
+@dataclass(frozen=True)
+class OrderView:
+    """Where an order stands in the live plan."""
+
+    status: str
+    reason: str | None = None
+    courier: int | None = None
+    site: int | None = None
+    eta: CourierEta | None = None
+    stop: int | None = None
+
+    @property
+    def stops_before(self) -> int | None:
+        """Stops the courier makes before this delivery."""
+        return self.stop
+
+    def eta_s(self) -> int | None:
+        """Expected arrival at the door."""
+        return self.eta.stops[self.stop].arrival_s if self.eta is not None and self.stop is not None else None
+
+    def p_late(self) -> float | None:
+        """Probability of missing the window."""
+        return self.eta.stops[self.stop].p_late if self.eta is not None and self.stop is not None else None
+
+
+def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> OrderView:
+    """An order's status (event status first, then its place in the live plan) and its live ETA."""
+    problem = live.problem
+    index = next((k for k, o in enumerate(problem.orders) if o.id == record.id), None)
+    if record.status in ("delivered", "failed"):
+        return OrderView(record.status, record.failure)
+    if index is None:
+        return OrderView(record.status)
+    for route in live.plan.routes:
+        if index in route.orders:
+            pinged = live_with_ping(live, route.courier, positions)
+            eta = courier_eta(pinged, route.courier)
+            stop = next((k for k, s in enumerate(eta.stops) if s.order == index and s.kind == "delivery"), None)
+            status = record.status if record.status != "accepted" else "planned"
+            return OrderView(status, None, route.courier, route.site, eta, stop)
+    reason = next((u.reason.value for u in live.plan.unassigned if u.order == index), None)
+    return OrderView("unassigned" if reason else record.status, reason)
+
+
+def windows_of(problem: Problem, windows: tuple[Window, ...]) -> list[dict[str, datetime]]:
+    """Windows as ``{start, end}`` datetimes."""
+    return [{"start": at_time(problem, w.start_s), "end": at_time(problem, w.end_s)} for w in windows]
