@@ -4,6 +4,7 @@ no stack trace in the body; request validation errors are 422 naming the field."
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -22,6 +23,16 @@ def _field(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts).lstrip(".") or "body"
 
 
+def _error(loc: tuple[int | str, ...], message: str) -> dict[str, str]:
+    """The field an error is about; a whole-model check names its field in its message (``courier: ...``)."""
+    field = _field(loc)
+    named = re.match(r"^([\w.\[\]]+): (.*)$", message)
+    if named and (field == "body" or not field.endswith(named.group(1))):
+        field = f"{field}.{named.group(1)}" if field != "body" else named.group(1)
+        message = named.group(2)
+    return {"field": field, "message": message}
+
+
 async def _typed(request: Request, exc: Exception) -> JSONResponse:
     status = next(code for kind, code in STATUS.items() if isinstance(exc, kind))
     return JSONResponse({"detail": str(exc)}, status_code=status)
@@ -29,9 +40,7 @@ async def _typed(request: Request, exc: Exception) -> JSONResponse:
 
 async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {"field": _field(tuple(e["loc"])), "message": str(e["msg"]).removeprefix("Value error, ")} for e in exc.errors()
-    ]
+    errors = [_error(tuple(e["loc"]), str(e["msg"]).removeprefix("Value error, ")) for e in exc.errors()]
     first = errors[0] if errors else {"field": "body", "message": "invalid"}
     return JSONResponse({"detail": f"{first['field']}: {first['message']}", "errors": errors}, status_code=422)
 

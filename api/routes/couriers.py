@@ -65,10 +65,9 @@ def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: 
     index = next((k for k, c in enumerate(plan.problem.couriers) if c.id == courier_id), None)
     if index is None:
         raise NotFound(f"courier {courier_id!r}: not in the live plan")
-    pinged = live_with_ping(plan, index, request.app.state.positions)
-    eta = courier_eta(pinged, index)
     problem, locations = plan.problem, plan.locations
     route = plan.routes.get(index)
+    eta = courier_eta(live_with_ping(plan, index, request.app.state.positions), index) if route else None
     stops = [
         AssignmentStop(
             order=problem.orders[s.order].id,
@@ -79,14 +78,14 @@ def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: 
             late_s=s.late_s,
             p_late=round(s.p_late, 3),
         )
-        for s, stop in zip(eta.stops, plan.remaining(index), strict=True)
+        for s, stop in zip(eta.stops if eta else (), plan.remaining(index), strict=True)
     ]
     body = AssignmentsPublic(
         courier=courier_id,
         site=problem.sites[route.site if route else problem.couriers[index].site].id,
         departed=plan.state(index).departed,
         stops=stops,
-        return_eta=at_time(problem, eta.end_s) if route else None,
+        return_eta=at_time(problem, eta.end_s) if eta else None,
     )
     text = body.model_dump_json()
     tag = '"' + hashlib.blake2b(text.encode(), digest_size=12).hexdigest() + '"'

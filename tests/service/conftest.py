@@ -45,8 +45,23 @@ class RedisServer:
         self.start()
 
     def start(self) -> None:
-        args = [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-                "--appendonly", "yes", "--appendfsync", "always", "--save", "", "--daemonize", "no"]
+        args = [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(self.folder),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while True:
@@ -95,15 +110,25 @@ def client(settings: Settings) -> Iterator[TestClient]:
 def run_worker(redis_url: str, *extra: str, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     """``lastmile worker --burst`` in its own process until the queue is empty."""
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
-    return subprocess.run([sys.executable, "-m", "api", "worker", "--burst", *extra], env=env, timeout=timeout,
-                          capture_output=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "api", "worker", "--burst", *extra],
+        env=env,
+        timeout=timeout,
+        capture_output=True,
+        check=True,
+    )
 
 
 def start_worker(redis_url: str) -> subprocess.Popen[bytes]:
     """A long-running worker in its own process group (so that it and its work horse can be killed together)."""
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
-    return subprocess.Popen([sys.executable, "-m", "api", "worker"], env=env, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [sys.executable, "-m", "api", "worker"],
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 NOW = datetime.now().astimezone().replace(microsecond=0)
@@ -119,16 +144,31 @@ def window(start_min: float, end_min: float) -> dict[str, str]:
 
 
 SITES: list[dict[str, Any]] = [
-    {"id": "store", "kind": "store", "location": [60.1690, 24.9410], "opening": window(-120, 600),
-     "stock": {"milk": 200, "bread": 200, "coffee": 3}},
-    {"id": "fw-east", "kind": "forward_warehouse", "location": [60.1880, 24.9780], "opening": window(-120, 600),
-     "stock": {"milk": 100, "bread": 100}},
+    {
+        "id": "store",
+        "kind": "store",
+        "location": [60.1690, 24.9410],
+        "opening": window(-120, 600),
+        "stock": {"milk": 200, "bread": 200, "coffee": 3},
+    },
+    {
+        "id": "fw-east",
+        "kind": "forward_warehouse",
+        "location": [60.1880, 24.9780],
+        "opening": window(-120, 600),
+        "stock": {"milk": 100, "bread": 100},
+    },
 ]
 
 
 def courier(name: str, site: str, start_min: float = 30) -> dict[str, Any]:
-    return {"id": name, "site": site, "shift": window(start_min, 480), "profile": "bike",
-            "capacity": {"weight_g": 30_000}}
+    return {
+        "id": name,
+        "site": site,
+        "shift": window(start_min, 480),
+        "profile": "bike",
+        "capacity": {"weight_g": 30_000},
+    }
 
 
 COURIERS = [courier("bike-1", "store"), courier("bike-2", "store"), courier("bike-3", "fw-east")]
@@ -136,8 +176,14 @@ COURIERS = [courier("bike-1", "store"), courier("bike-2", "store"), courier("bik
 
 def order(name: str, k: int, items: dict[str, int] | None = None) -> dict[str, Any]:
     lat, lon = 60.160 + 0.004 * (k % 7), 24.925 + 0.007 * (k % 5)
-    return {"id": name, "location": [lat, lon], "windows": [window(60 + 20 * (k % 4), 180 + 20 * (k % 4))],
-            "items": items or {"milk": 1 + k % 2}, "weight_g": 1500, "service_s": 120}
+    return {
+        "id": name,
+        "location": [lat, lon],
+        "windows": [window(60 + 20 * (k % 4), 180 + 20 * (k % 4))],
+        "items": items or {"milk": 1 + k % 2},
+        "weight_g": 1500,
+        "service_s": 120,
+    }
 
 
 def register_world(client: TestClient, orders: int = 12) -> None:

@@ -32,11 +32,13 @@ def test_full_flow(client: TestClient, world: Any, redis_server: Any) -> None:
     slots = offer.json()["slots"]
     assert slots and slots[0]["asap"] and {s["site"] for s in slots} <= {"store", "fw-east"}
     confirm = {**shop, "Idempotency-Key": "basket-1"}
-    first = client.post(f"/v1/promises/{offer.json()['id']}/confirm", json={"slot": 1, "order_id": "web-1"},
-                        headers=confirm)
+    first = client.post(
+        f"/v1/promises/{offer.json()['id']}/confirm", json={"slot": 1, "order_id": "web-1"}, headers=confirm
+    )
     assert first.status_code == 201, first.text
-    again = client.post(f"/v1/promises/{offer.json()['id']}/confirm", json={"slot": 1, "order_id": "web-1"},
-                        headers=confirm)
+    again = client.post(
+        f"/v1/promises/{offer.json()['id']}/confirm", json={"slot": 1, "order_id": "web-1"}, headers=confirm
+    )
     assert again.status_code == 201 and again.json() == first.json()
     placed = first.json()
     assert placed["status"] == "planned" and placed["courier"] and placed["windows"][0]["start"] == slots[1]["start"]
@@ -54,8 +56,9 @@ def test_full_flow(client: TestClient, world: Any, redis_server: Any) -> None:
     first_stop = stops[0]["order"]
     picked = client.post(f"/v1/orders/{first_stop}/events", json={"type": "picked_up"}, headers=rider)
     assert picked.status_code == 201, picked.text
-    ping = client.post(f"/v1/couriers/{courier_id}/positions",
-                       json={"lat": 60.1695, "lon": 24.9420, "at": world.at(1)}, headers=rider)
+    ping = client.post(
+        f"/v1/couriers/{courier_id}/positions", json={"lat": 60.1695, "lon": 24.9420, "at": world.at(1)}, headers=rider
+    )
     assert ping.status_code == 202 and ping.json()["applied"]
     after = client.get(f"/v1/couriers/{courier_id}/assignments", headers={**rider, "If-None-Match": tag})
     assert after.status_code == 200 and after.headers["etag"] != tag and after.json()["departed"]

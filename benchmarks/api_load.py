@@ -1,0 +1,375 @@
+"""API load: latency of the live HTTP API under an open-loop mix of delivery promises and courier polling.
+
+Starts its own Redis (AOF, fsync on every write) and ``python -m api serve``, registers a synthetic central-Helsinki
+world through the API (sites with stock, couriers, open orders), makes a live plan with a burst worker, then sends
+requests at fixed intervals for the target rate whatever the answers (open loop: slow answers are not hidden by
+coordinated omission): half ``POST /v1/promises``, half ``GET /v1/couriers/{id}/assignments`` with the courier's
+key and last ``ETag``, and ~2 % GPS pings. Latency runs from a request's scheduled send time to its response.
+
+``python -m benchmarks.api_load [--rate 200] [--duration-s 60] [--couriers 50] [--orders 300] [--out FILE.md]``
+Targets: promises p99 ≤ 20 ms, polling p99 ≤ 10 ms, no errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import os
+import platform
+import random
+import secrets
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+from redis import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+__all__ = ["Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
+
+ROOT = Path(__file__).resolve().parents[1]
+ITEMS = [f"item-{k:02d}" for k in range(20)]
+AREA = ((60.15, 60.20), (24.90, 25.00))
+SITES = [
+    ("store-centre", "store", 60.1690, 24.9410),
+    ("store-kallio", "store", 60.1840, 24.9510),
+    ("store-toolo", "store", 60.1780, 24.9200),
+    ("fw-east", "forward_warehouse", 60.1880, 24.9780),
+    ("fw-south", "forward_warehouse", 60.1580, 24.9450),
+]
+EXPECTED = {"promise": (201,), "poll": (200, 304), "position": (202,)}
+LABELS = {
+    "promise": "POST /v1/promises",
+    "poll": "GET /v1/couriers/{id}/assignments",
+    "position": "POST /v1/couriers/{id}/positions",
+}
+TARGET_P99_MS = {"promise": 20.0, "poll": 10.0}
+POSITION_SHARE = 0.02
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@dataclass(frozen=True)
+class Services:
+    """Where the benchmark's own Redis and API listen, and the bootstrap dispatcher key."""
+
+    redis_url: str
+    base_url: str
+    admin_key: str
+
+
+@contextmanager
+def services(folder: Path) -> Iterator[Services]:
+    """Redis and the API on free loopback ports (data and log in ``folder``), ready; both stopped on exit."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise RuntimeError("redis-server is not installed")
+    redis_port, api_port = _free_port(), _free_port()
+    found = Services(f"redis://127.0.0.1:{redis_port}/0", f"http://127.0.0.1:{api_port}", secrets.token_urlsafe(24))
+    with ExitStack() as stack:
+        flags = f"--port {redis_port} --bind 127.0.0.1 --appendonly yes --appendfsync always --daemonize no".split()
+        args = [binary, *flags, "--dir", str(folder), "--save", ""]
+        redis = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        stack.callback(_stop, redis)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                Redis.from_url(found.redis_url).ping()
+                break
+            except RedisConnectionError:
+                if time.monotonic() > deadline or redis.poll() is not None:
+                    raise RuntimeError("redis-server did not start") from None
+                time.sleep(0.05)
+        env = {**os.environ, "LASTMILE_REDIS_URL": found.redis_url, "LASTMILE_ADMIN_KEY": found.admin_key}
+        log = stack.enter_context((folder / "api.log").open("wb"))
+        args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(api_port)]
+        api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        stack.callback(_stop, api)
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline or api.poll() is not None:
+                raise RuntimeError(f"the API did not start:\n{(folder / 'api.log').read_text()[-2000:]}")
+            time.sleep(0.1)
+        yield found
+
+
+def _ok(response: httpx.Response, status: int) -> dict[str, Any]:
+    if response.status_code != status:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url.path}: {response.status_code} "
+            f"(expected {status}): {response.text[:1000]}"
+        )
+    return dict(response.json())
+
+
+def _address(rng: random.Random) -> list[float]:
+    return [round(rng.uniform(*AREA[0]), 5), round(rng.uniform(*AREA[1]), 5)]
+
+
+def _basket(rng: random.Random) -> dict[str, int]:
+    return {item: rng.randint(1, 2) for item in rng.sample(ITEMS, rng.randint(1, 3))}
+
+
+@dataclass
+class World:
+    """What was registered: courier ids, the storefront key and one key per courier."""
+
+    couriers: list[str]
+    shop_key: str = ""
+    courier_keys: dict[str, str] = field(default_factory=dict)
+
+
+def register_world(client: httpx.Client, couriers: int, orders: int, rng: random.Random) -> World:
+    """Register sites (ample stock), couriers (bike/car, shifts now-1 h..now+10 h) and open orders via the API."""
+    now = datetime.now().astimezone().replace(microsecond=0)
+
+    def window(start_min: float, end_min: float) -> dict[str, str]:
+        return {
+            "start": (now + timedelta(minutes=start_min)).isoformat(),
+            "end": (now + timedelta(minutes=end_min)).isoformat(),
+        }
+
+    for site, kind, lat, lon in SITES:
+        spec: dict[str, Any] = {
+            "id": site,
+            "kind": kind,
+            "location": [lat, lon],
+            "opening": window(-120, 720),
+            "stock": dict.fromkeys(ITEMS, 1_000_000),
+        }
+        _ok(client.put(f"/v1/sites/{site}", json=spec), 201)
+    ids = [f"courier-{k:02d}" for k in range(couriers)]
+    for k, courier in enumerate(ids):
+        car = k % 4 == 0
+        spec = {
+            "id": courier,
+            "site": SITES[k % len(SITES)][0],
+            "shift": window(-60, 600),
+            "profile": "car" if car else "bike",
+            "capacity": {"weight_g": 150_000 if car else 30_000},
+        }
+        _ok(client.put(f"/v1/couriers/{courier}", json=spec), 201)
+    for k in range(orders):
+        start = 30 + 20 * (k % 16)  # windows open between now+30 min and now+5.5 h
+        items = _basket(rng)
+        spec = {
+            "id": f"order-{k:03d}",
+            "location": _address(rng),
+            "windows": [window(start, start + 90)],
+            "items": items,
+            "weight_g": 500 * sum(items.values()),
+            "service_s": 120,
+        }
+        _ok(client.post("/v1/orders", json=spec), 201)
+    return World(ids)
+
+
+def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict[str, Any]:
+    """POST /v1/plans, run ``python -m api worker --burst`` until the queue is empty; the finished, live job."""
+    job = _ok(client.post("/v1/plans", json={"time_limit_s": time_limit_s}), 202)
+    env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
+    worker = subprocess.run(
+        [sys.executable, "-m", "api", "worker", "--burst"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        timeout=time_limit_s * 3 + 300,
+        check=False,
+    )
+    if worker.returncode != 0:
+        raise RuntimeError(f"worker exited {worker.returncode}: {worker.stderr.decode()[-2000:]}")
+    done = _ok(client.get(f"/v1/plans/{job['id']}"), 200)
+    if done["status"] != "finished" or not done["live"]:
+        raise RuntimeError(f"plan {job['id']}: {done['status']}, live={done['live']}, error={done.get('error')}")
+    return done
+
+
+@dataclass
+class Kind:
+    """What one request kind saw: latencies (ms, every answered request), statuses, errors and a few of them."""
+
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    errors: int = 0
+    samples: list[str] = field(default_factory=list)
+
+    def error(self, text: str) -> None:
+        """Count an error; keep the first few descriptions."""
+        self.errors += 1
+        if len(self.samples) < 5:
+            self.samples.append(text)
+
+
+async def run_load(
+    base_url: str, world: World, rate: float, duration_s: float, rng: random.Random
+) -> tuple[dict[str, Kind], float, float]:
+    """Send the open-loop mix; per-kind results, wall seconds from the first send to the last answer, max send lag."""
+    kinds = {kind: Kind() for kind in EXPECTED}
+    etags: dict[str, str] = {}
+    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000, keepalive_expiry=30)
+    async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
+
+        async def send(kind: str, courier: str) -> httpx.Response:
+            if kind == "promise":
+                body = {"address": _address(rng), "items": _basket(rng)}
+                return await client.post("/v1/promises", json=body, headers={"X-API-Key": world.shop_key})
+            headers = {"X-API-Key": world.courier_keys[courier]}
+            if kind == "position":
+                ping = {"lat": _address(rng)[0], "lon": _address(rng)[1], "at": datetime.now().astimezone().isoformat()}
+                return await client.post(f"/v1/couriers/{courier}/positions", json=ping, headers=headers)
+            if courier in etags:
+                headers["If-None-Match"] = etags[courier]
+            response = await client.get(f"/v1/couriers/{courier}/assignments", headers=headers)
+            if response.status_code == 200:
+                etags[courier] = response.headers.get("etag", "")
+            return response
+
+        async def one(kind: str, courier: str, scheduled: float) -> None:
+            stats = kinds[kind]
+            try:
+                response = await send(kind, courier)
+            except httpx.HTTPError as exc:
+                stats.error(f"{type(exc).__name__}: {exc}")
+                return
+            stats.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
+            stats.statuses[response.status_code] += 1
+            if response.status_code not in EXPECTED[kind]:
+                stats.error(f"{response.status_code}: {response.text[:500]}")
+
+        for courier in world.couriers:  # warm-up, not measured: caches, connections, each courier's first ETag
+            await send("poll", courier)
+        for _ in range(5):
+            await send("promise", "")
+        tasks: list[asyncio.Task[None]] = []
+        lag, start = 0.0, time.perf_counter() + 0.05
+        for k in range(round(rate * duration_s)):
+            scheduled = start + k / rate
+            if (delay := scheduled - time.perf_counter()) > 0:
+                await asyncio.sleep(delay)
+            lag = max(lag, time.perf_counter() - scheduled)
+            draw = rng.random()
+            kind = "position" if draw < POSITION_SHARE else "promise" if draw < (1 + POSITION_SHARE) / 2 else "poll"
+            tasks.append(asyncio.create_task(one(kind, rng.choice(world.couriers), scheduled)))
+        await asyncio.gather(*tasks)
+        return kinds, time.perf_counter() - start, lag * 1000
+
+
+def _percentile(values: list[float], p: float) -> float:
+    """Nearest rank; NaN for no values."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
+
+
+def render(kinds: dict[str, Kind], wall_s: float, lag_ms: float, args: argparse.Namespace, plan: dict[str, Any]) -> str:
+    """The Markdown report: setup, the per-kind table, achieved rate, targets met or missed, error samples."""
+    summary, total = plan["plan"]["summary"], sum(len(k.latencies_ms) + k.errors for k in kinds.values())
+    errors = sum(k.errors for k in kinds.values())
+    lines = [
+        "# API load: promises and courier polling, open loop",
+        "",
+        f"- command: `python -m benchmarks.api_load {shlex.join(sys.argv[1:])}`".rstrip(),
+        f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; the load "
+        "generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them",
+        f"- run: {datetime.now().astimezone().isoformat(timespec='seconds')}; {len(SITES)} sites × {len(ITEMS)} items, "
+        f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
+        f"{summary['orders_served']} served, {summary['orders_unassigned']} unassigned, {summary['routes']} routes",
+        f"- load: {args.rate:g} req/s target for {args.duration_s:g} s; latency from the scheduled send time to the "
+        "answer (answered requests, any status); warm-up (one poll per courier, 5 promises) not counted",
+        "",
+        "| request | count | errors | rate (req/s) | p50 ms | p95 ms | p99 ms | max ms | target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, kind in kinds.items():
+        count, values = len(kind.latencies_ms) + kind.errors, kind.latencies_ms
+        cells = " | ".join(f"{_percentile(values, p):.1f}" for p in (50, 95, 99, 100))
+        target = TARGET_P99_MS.get(name)
+        verdict = "–" if target is None else "met" if _percentile(values, 99) <= target else "missed"
+        goal = f"p99 ≤ {target:g} ms" if target is not None else "reported only"
+        lines.append(
+            f"| {LABELS[name]} | {count} | {kind.errors} | {count / wall_s:.1f} | {cells} | {goal} | {verdict} |"
+        )
+    lines.append(
+        f"| all | {total} | {errors} | {total / wall_s:.1f} | | | | | 0 errors | {'met' if errors == 0 else 'missed'} |"
+    )
+    statuses = "; ".join(
+        f"{name}: " + ", ".join(f"{s} × {n}" for s, n in sorted(k.statuses.items())) for name, k in kinds.items()
+    )
+    lines += [
+        "",
+        f"Achieved {total / wall_s:.1f} req/s ({total} requests in {wall_s:.1f} s, first send to last "
+        f"answer; target {args.rate:g}); the generator's largest send lag behind schedule was {lag_ms:.1f} ms.",
+        "",
+        f"Statuses: {statuses}.",
+    ]
+    samples = [f"- {name}: {text}" for name, k in kinds.items() for text in k.samples]
+    if samples:
+        lines += ["", "Errors (first few per kind):", "", *samples]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    """Start Redis and the API, register a world, plan it, load it, and print and write the report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=200, help="requests per second (all kinds)")
+    parser.add_argument("--duration-s", type=float, default=60, help="how long to send")
+    parser.add_argument("--couriers", type=int, default=50)
+    parser.add_argument("--orders", type=int, default=300)
+    parser.add_argument("--time-limit-s", type=float, default=20, help="budget of the plan job")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "api_load.md")
+    args = parser.parse_args()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as on Ctrl-C
+    rng = random.Random(args.seed)
+    with tempfile.TemporaryDirectory(prefix="api_load_") as folder, services(Path(folder)) as found:
+        with httpx.Client(base_url=found.base_url, headers={"X-API-Key": found.admin_key}, timeout=60) as admin:
+            print(f"registering {args.couriers} couriers and {args.orders} orders on {found.base_url} …", flush=True)
+            world = register_world(admin, args.couriers, args.orders, rng)
+            print(f"planning ({args.time_limit_s:g} s budget) …", flush=True)
+            plan = make_plan(admin, found.redis_url, args.time_limit_s)
+            world.shop_key = str(_ok(admin.post("/v1/keys", json={"role": "storefront", "name": "load"}), 201)["key"])
+            for courier in world.couriers:
+                key = _ok(admin.post("/v1/keys", json={"role": "courier", "courier": courier, "name": courier}), 201)
+                world.courier_keys[courier] = str(key["key"])
+        print(f"loading at {args.rate:g} req/s for {args.duration_s:g} s …", flush=True)
+        kinds, wall_s, lag_ms = asyncio.run(run_load(found.base_url, world, args.rate, args.duration_s, rng))
+    text = render(kinds, wall_s, lag_ms, args, plan)
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+
+
+if __name__ == "__main__":
+    main()
