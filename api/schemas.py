@@ -10,9 +10,11 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 from routing.problem_json import CourierSpec, LatLon, OrderSpec, SiteSpec
 
 __all__ = [
+    "ERRORS",
     "AssignmentsPublic",
     "ConfirmCreate",
     "CourierSpec",
+    "ErrorPublic",
     "EventCreate",
     "EventPublic",
     "JobPublic",
@@ -256,3 +258,28 @@ class TrackingPublic(BaseModel):
     courier_position: LatLon | None = None
     site_location: LatLon | None = None
     destination: LatLon
+
+
+class FieldError(BaseModel):
+    """One wrong field."""
+
+    field: str
+    message: str
+
+
+class ErrorPublic(BaseModel):
+    """Every error: ``detail`` says what is wrong (``field: message`` for bad input); ``errors`` lists all fields."""
+
+    detail: str
+    errors: list[FieldError] | None = None
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the body is not JSON"},
+    401: {"model": ErrorPublic, "description": "no or unknown X-API-Key"},
+    403: {"model": ErrorPublic, "description": "the key's role or courier does not allow this"},
+    404: {"model": ErrorPublic, "description": "unknown id"},
+    409: {"model": ErrorPublic, "description": "clashes with the current state"},
+    413: {"model": ErrorPublic, "description": "body too large"},
+    422: {"model": ErrorPublic, "description": "bad input; detail names the field"},
+}

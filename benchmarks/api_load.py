@@ -28,8 +28,8 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -51,11 +51,10 @@ SITES = [
     ("fw-east", "forward_warehouse", 60.1880, 24.9780),
     ("fw-south", "forward_warehouse", 60.1580, 24.9450),
 ]
-EXPECTED = {"promise": (201,), "poll": (200, 304), "position": (202,)}
-LABELS = {
-    "promise": "POST /v1/promises",
-    "poll": "GET /v1/couriers/{id}/assignments",
-    "position": "POST /v1/couriers/{id}/positions",
+KINDS = {  # each kind of request: what it is, and the statuses that are not errors
+    "promise": ("POST /v1/promises", (201,)),
+    "poll": ("GET /v1/couriers/{id}/assignments", (200, 304)),
+    "position": ("POST /v1/couriers/{id}/positions", (202,)),
 }
 TARGET_P99_MS = {"promise": 20.0, "poll": 10.0}
 POSITION_SHARE = 0.02
@@ -65,6 +64,17 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _wait(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str, log: Path | None = None) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        with suppress(RedisConnectionError, httpx.TransportError):
+            if ready():
+                return
+        if time.monotonic() > deadline or process.poll() is not None:
+            raise RuntimeError(f"{what} did not start" + (f":\n{log.read_text()[-2000:]}" if log else ""))
+        time.sleep(0.05)
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -99,39 +109,21 @@ def services(folder: Path) -> Iterator[Services]:
         args = [binary, *flags, "--dir", str(folder), "--save", ""]
         redis = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         stack.callback(_stop, redis)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                Redis.from_url(found.redis_url).ping()
-                break
-            except RedisConnectionError:
-                if time.monotonic() > deadline or redis.poll() is not None:
-                    raise RuntimeError("redis-server did not start") from None
-                time.sleep(0.05)
+        _wait(lambda: bool(Redis.from_url(found.redis_url).ping()), redis, "redis-server")
         env = {**os.environ, "LASTMILE_REDIS_URL": found.redis_url, "LASTMILE_ADMIN_KEY": found.admin_key}
-        log = stack.enter_context((folder / "api.log").open("wb"))
+        log_path = folder / "api.log"
+        log = stack.enter_context(log_path.open("wb"))
         args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(api_port)]
         api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         stack.callback(_stop, api)
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline or api.poll() is not None:
-                raise RuntimeError(f"the API did not start:\n{(folder / 'api.log').read_text()[-2000:]}")
-            time.sleep(0.1)
+        _wait(lambda: httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
         yield found
 
 
 def _ok(response: httpx.Response, status: int) -> dict[str, Any]:
     if response.status_code != status:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url.path}: {response.status_code} "
-            f"(expected {status}): {response.text[:1000]}"
-        )
+        request = f"{response.request.method} {response.request.url.path}"
+        raise RuntimeError(f"{request}: {response.status_code}, not {status}: {response.text[:1000]}")
     return dict(response.json())
 
 
@@ -157,43 +149,24 @@ def register_world(client: httpx.Client, couriers: int, orders: int, rng: random
     now = datetime.now().astimezone().replace(microsecond=0)
 
     def window(start_min: float, end_min: float) -> dict[str, str]:
-        return {
-            "start": (now + timedelta(minutes=start_min)).isoformat(),
-            "end": (now + timedelta(minutes=end_min)).isoformat(),
-        }
+        start, end = (now + timedelta(minutes=start_min)), (now + timedelta(minutes=end_min))
+        return {"start": start.isoformat(), "end": end.isoformat()}
 
     for site, kind, lat, lon in SITES:
-        spec: dict[str, Any] = {
-            "id": site,
-            "kind": kind,
-            "location": [lat, lon],
-            "opening": window(-120, 720),
-            "stock": dict.fromkeys(ITEMS, 1_000_000),
-        }
-        _ok(client.put(f"/v1/sites/{site}", json=spec), 201)
+        stock = dict.fromkeys(ITEMS, 1_000_000)
+        spec: dict[str, Any] = {"id": site, "kind": kind, "location": [lat, lon], "opening": window(-120, 720)}
+        _ok(client.put(f"/v1/sites/{site}", json={**spec, "stock": stock}), 201)
     ids = [f"courier-{k:02d}" for k in range(couriers)]
     for k, courier in enumerate(ids):
         car = k % 4 == 0
-        spec = {
-            "id": courier,
-            "site": SITES[k % len(SITES)][0],
-            "shift": window(-60, 600),
-            "profile": "car" if car else "bike",
-            "capacity": {"weight_g": 150_000 if car else 30_000},
-        }
+        vehicle = {"profile": "car" if car else "bike", "capacity": {"weight_g": 150_000 if car else 30_000}}
+        spec = {"id": courier, "site": SITES[k % len(SITES)][0], "shift": window(-60, 600), **vehicle}
         _ok(client.put(f"/v1/couriers/{courier}", json=spec), 201)
     for k in range(orders):
-        start = 30 + 20 * (k % 16)  # windows open between now+30 min and now+5.5 h
-        items = _basket(rng)
-        spec = {
-            "id": f"order-{k:03d}",
-            "location": _address(rng),
-            "windows": [window(start, start + 90)],
-            "items": items,
-            "weight_g": 500 * sum(items.values()),
-            "service_s": 120,
-        }
-        _ok(client.post("/v1/orders", json=spec), 201)
+        start, items = 30 + 20 * (k % 16), _basket(rng)  # windows open between now+30 min and now+5.5 h
+        spec = {"id": f"order-{k:03d}", "location": _address(rng), "windows": [window(start, start + 90)]}
+        load = {"items": items, "weight_g": 500 * sum(items.values()), "service_s": 120}
+        _ok(client.post("/v1/orders", json={**spec, **load}), 201)
     return World(ids)
 
 
@@ -201,13 +174,9 @@ def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict
     """POST /v1/plans, run ``python -m api worker --burst`` until the queue is empty; the finished, live job."""
     job = _ok(client.post("/v1/plans", json={"time_limit_s": time_limit_s}), 202)
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
+    command = [sys.executable, "-m", "api", "worker", "--burst"]
     worker = subprocess.run(
-        [sys.executable, "-m", "api", "worker", "--burst"],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        timeout=time_limit_s * 3 + 300,
-        check=False,
+        command, env=env, cwd=ROOT, capture_output=True, timeout=time_limit_s * 3 + 300, check=False
     )
     if worker.returncode != 0:
         raise RuntimeError(f"worker exited {worker.returncode}: {worker.stderr.decode()[-2000:]}")
@@ -233,11 +202,12 @@ class Kind:
             self.samples.append(text)
 
 
-async def run_load(
-    base_url: str, world: World, rate: float, duration_s: float, rng: random.Random
-) -> tuple[dict[str, Kind], float, float]:
-    """Send the open-loop mix; per-kind results, wall seconds from the first send to the last answer, max send lag."""
-    kinds = {kind: Kind() for kind in EXPECTED}
+Result = tuple[dict[str, "Kind"], float, float]  # per kind, seconds from the first send to the last answer, max lag
+
+
+async def run_load(base_url: str, world: World, rate: float, duration_s: float, rng: random.Random) -> Result:
+    """Send the open-loop mix: per-kind results, seconds from the first send to the last answer, max send lag (ms)."""
+    kinds = {kind: Kind() for kind in KINDS}
     etags: dict[str, str] = {}
     limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000, keepalive_expiry=30)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
@@ -266,7 +236,7 @@ async def run_load(
                 return
             stats.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
             stats.statuses[response.status_code] += 1
-            if response.status_code not in EXPECTED[kind]:
+            if response.status_code not in KINDS[kind][1]:
                 stats.error(f"{response.status_code}: {response.text[:500]}")
 
         for courier in world.couriers:  # warm-up, not measured: caches, connections, each courier's first ETag
@@ -294,50 +264,40 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 def render(kinds: dict[str, Kind], wall_s: float, lag_ms: float, args: argparse.Namespace, plan: dict[str, Any]) -> str:
-    """The Markdown report: setup, the per-kind table, achieved rate, targets met or missed, error samples."""
-    summary, total = plan["plan"]["summary"], sum(len(k.latencies_ms) + k.errors for k in kinds.values())
-    errors = sum(k.errors for k in kinds.values())
+    """The Markdown report: setup, the per-kind table with targets met or missed, achieved rate, error samples."""
+    served, command = plan["plan"]["summary"], shlex.join(["python", "-m", "benchmarks.api_load", *sys.argv[1:]])
+    total, errors = sum(len(k.latencies_ms) + k.errors for k in kinds.values()), sum(k.errors for k in kinds.values())
     lines = [
         "# API load: promises and courier polling, open loop",
         "",
-        f"- command: `python -m benchmarks.api_load {shlex.join(sys.argv[1:])}`".rstrip(),
+        f"- command: `{command}`",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; the load "
         "generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them",
         f"- run: {datetime.now().astimezone().isoformat(timespec='seconds')}; {len(SITES)} sites × {len(ITEMS)} items, "
         f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
-        f"{summary['orders_served']} served, {summary['orders_unassigned']} unassigned, {summary['routes']} routes",
-        f"- load: {args.rate:g} req/s target for {args.duration_s:g} s; latency from the scheduled send time to the "
-        "answer (answered requests, any status); warm-up (one poll per courier, 5 promises) not counted",
+        f"{served['orders_served']} served, {served['orders_unassigned']} unassigned, {served['routes']} routes",
+        f"- load: {args.rate:g} req/s for {args.duration_s:g} s, open loop; latency from the scheduled send time to "
+        "the answer (answered requests, any status); warm-up (one poll per courier, 5 promises) not counted",
         "",
-        "| request | count | errors | rate (req/s) | p50 ms | p95 ms | p99 ms | max ms | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| request | count | statuses | errors | req/s | p50 ms | p95 ms | p99 ms | max ms | target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, kind in kinds.items():
-        count, values = len(kind.latencies_ms) + kind.errors, kind.latencies_ms
+        values, target = kind.latencies_ms, TARGET_P99_MS.get(name)
+        count, seen = len(values) + kind.errors, ", ".join(f"{s} × {n}" for s, n in sorted(kind.statuses.items()))
         cells = " | ".join(f"{_percentile(values, p):.1f}" for p in (50, 95, 99, 100))
-        target = TARGET_P99_MS.get(name)
-        verdict = "–" if target is None else "met" if _percentile(values, 99) <= target else "missed"
-        goal = f"p99 ≤ {target:g} ms" if target is not None else "reported only"
-        lines.append(
-            f"| {LABELS[name]} | {count} | {kind.errors} | {count / wall_s:.1f} | {cells} | {goal} | {verdict} |"
-        )
+        met = "–" if target is None else "met" if _percentile(values, 99) <= target else "missed"
+        goal = "reported only" if target is None else f"p99 ≤ {target:g} ms"
+        lines.append(f"| {KINDS[name][0]} | {count} | {seen} | {kind.errors} | {count / wall_s:.1f} | {cells} | ")
+        lines[-1] += f"{goal} | {met} |"
+    met = "met" if not errors else "missed"
+    lines.append(f"| all | {total} | | {errors} | {total / wall_s:.1f} | | | | | 0 errors | {met} |")
     lines.append(
-        f"| all | {total} | {errors} | {total / wall_s:.1f} | | | | | 0 errors | {'met' if errors == 0 else 'missed'} |"
+        f"\nAchieved {total / wall_s:.1f} req/s ({total} requests in {wall_s:.1f} s from the first send to the last "
+        f"answer; target {args.rate:g}); the generator's largest lag behind its schedule was {lag_ms:.1f} ms."
     )
-    statuses = "; ".join(
-        f"{name}: " + ", ".join(f"{s} × {n}" for s, n in sorted(k.statuses.items())) for name, k in kinds.items()
-    )
-    lines += [
-        "",
-        f"Achieved {total / wall_s:.1f} req/s ({total} requests in {wall_s:.1f} s, first send to last "
-        f"answer; target {args.rate:g}); the generator's largest send lag behind schedule was {lag_ms:.1f} ms.",
-        "",
-        f"Statuses: {statuses}.",
-    ]
     samples = [f"- {name}: {text}" for name, k in kinds.items() for text in k.samples]
-    if samples:
-        lines += ["", "Errors (first few per kind):", "", *samples]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + (["", "Errors (first few per kind):", "", *samples] if samples else [])) + "\n"
 
 
 def main() -> None:

@@ -7,13 +7,13 @@ import hashlib
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.deps import CourierCaller, DispatcherCaller, LiveDep, RegistryDep
-from api.schemas import AssignmentsPublic, AssignmentStop, CourierSpec, PositionAck, PositionCreate
+from api.schemas import ERRORS, AssignmentsPublic, AssignmentStop, CourierSpec, PositionAck, PositionCreate
 from api.store import KEYS, ApiKey
 from api.views import at_time, live_with_ping, windows_of
 from routing.errors import InputError, NotFound
 from scheduling import courier_eta
 
-router = APIRouter(prefix="/v1/couriers", tags=["couriers"])
+router = APIRouter(prefix="/v1/couriers", tags=["couriers"], responses=ERRORS)
 
 
 def _own(caller: ApiKey, courier_id: str) -> None:

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 
 from api.deps import DispatcherCaller, RegistryDep
 from api.routes.common import ensure_courier
-from api.schemas import KeyCreate, KeyPublic
+from api.schemas import ERRORS, KeyCreate, KeyPublic
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERRORS)
 
 
 @router.post("", response_model=KeyPublic, status_code=201)

@@ -11,7 +11,7 @@ from fastapi import APIRouter, HTTPException, Request
 
 from api.deps import Caller, CourierCaller, DispatcherCaller, LiveDep, RegistryDep
 from api.routes.common import order_public, own_order, parse_order
-from api.schemas import EventCreate, EventPublic, OrderPublic, OrderSpec
+from api.schemas import ERRORS, EventCreate, EventPublic, OrderPublic, OrderSpec
 from api.store import OrderRecord
 from api.views import order_view
 from routing.errors import Conflict
@@ -19,7 +19,7 @@ from scheduling import LivePlan
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/orders", tags=["orders"])
+router = APIRouter(prefix="/v1/orders", tags=["orders"], responses=ERRORS)
 
 
 @router.post("", response_model=OrderPublic, status_code=201)

@@ -9,13 +9,13 @@ from fastapi import APIRouter
 
 from api.deps import DispatcherCaller, LiveDep, RedisDep, SettingsDep
 from api.jobs import enqueue, job_record
-from api.schemas import JobPublic, PlanCreate, ReplanCreate
+from api.schemas import ERRORS, JobPublic, PlanCreate, ReplanCreate
 from routing.errors import NotFound
 from routing.plan_json import plan_to_json
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["plans"])
+router = APIRouter(tags=["plans"], responses=ERRORS)
 
 
 def _job(redis: Any, job_id: str) -> JobPublic:

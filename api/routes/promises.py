@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import LiveDep, RegistryDep, SettingsDep, StorefrontCaller
 from api.routes.common import order_public
-from api.schemas import ConfirmCreate, OrderPublic, PromiseCreate, PromisePublic, SlotPublic
+from api.schemas import ERRORS, ConfirmCreate, OrderPublic, PromiseCreate, PromisePublic, SlotPublic
 from api.store import KEYS
 from api.views import at_time, order_view
 from routing.errors import Conflict, InputError, NotFound
@@ -21,7 +21,7 @@ from scheduling import Demand
 
 __all__ = ["router"]
 
-router = APIRouter(prefix="/v1/promises", tags=["promises"])
+router = APIRouter(prefix="/v1/promises", tags=["promises"], responses=ERRORS)
 
 
 @router.post("", response_model=PromisePublic, status_code=201)

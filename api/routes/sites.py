@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import DispatcherCaller, LiveDep, RegistryDep
-from api.schemas import SiteSpec
+from api.schemas import ERRORS, SiteSpec
 from api.store import KEYS
 from routing.errors import InputError
 
-router = APIRouter(prefix="/v1/sites", tags=["sites"])
+router = APIRouter(prefix="/v1/sites", tags=["sites"], responses=ERRORS)
 
 
 @router.put("/{site_id}", response_model=SiteSpec)

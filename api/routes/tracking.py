@@ -9,12 +9,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import LiveDep, RegistryDep
-from api.schemas import TrackingPublic
+from api.schemas import ERRORS, TrackingPublic
 from api.views import at_time, order_view, windows_of
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["tracking"])
+router = APIRouter(tags=["tracking"], responses=ERRORS)
 PAGE = (Path(__file__).resolve().parents[1] / "static" / "track.html").read_text()
 
 
