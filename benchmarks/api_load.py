@@ -78,13 +78,12 @@ def _wait(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 @dataclass(frozen=True)
@@ -173,11 +172,8 @@ def register_world(client: httpx.Client, couriers: int, orders: int, rng: random
 def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict[str, Any]:
     """POST /v1/plans, run ``python -m api worker --burst`` until the queue is empty; the finished, live job."""
     job = _ok(client.post("/v1/plans", json={"time_limit_s": time_limit_s}), 202)
-    env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
-    command = [sys.executable, "-m", "api", "worker", "--burst"]
-    worker = subprocess.run(
-        command, env=env, cwd=ROOT, capture_output=True, timeout=time_limit_s * 3 + 300, check=False
-    )
+    env, command = {**os.environ, "LASTMILE_REDIS_URL": redis_url}, [sys.executable, "-m", "api", "worker", "--burst"]
+    worker = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=time_limit_s * 3 + 300)
     if worker.returncode != 0:
         raise RuntimeError(f"worker exited {worker.returncode}: {worker.stderr.decode()[-2000:]}")
     done = _ok(client.get(f"/v1/plans/{job['id']}"), 200)
@@ -239,10 +235,8 @@ async def run_load(base_url: str, world: World, rate: float, duration_s: float, 
             if response.status_code not in KINDS[kind][1]:
                 stats.error(f"{response.status_code}: {response.text[:500]}")
 
-        for courier in world.couriers:  # warm-up, not measured: caches, connections, each courier's first ETag
-            await send("poll", courier)
-        for _ in range(5):
-            await send("promise", "")
+        for kind, courier in [("poll", c) for c in world.couriers] + [("promise", "")] * 5:
+            await send(kind, courier)  # warm-up, not measured: caches, connections, each courier's first ETag
         tasks: list[asyncio.Task[None]] = []
         lag, start = 0.0, time.perf_counter() + 0.05
         for k in range(round(rate * duration_s)):

@@ -89,3 +89,18 @@ def test_replan_inserts_orders_accepted_after_the_plan(client: TestClient, world
     world.run_worker(redis_server.url)
     result = client.get(f"/v1/plans/{job['id']}").json()
     assert result["status"] == "finished" and result["plan"]["summary"]["orders_served"] == 9, result
+
+
+def test_registry_changes_reach_the_live_plan(client: TestClient, world: Any, redis_server: Any) -> None:
+    world.register(client, orders=3)
+    _plan(client, world, redis_server.url, solution_limit=20)
+    basket = {"address": [60.171, 24.941], "items": {"coffee": 1}}
+    assert client.post("/v1/promises", json=basket).json()["slots"]
+    sold_out = {**world.sites[0], "stock": {**world.sites[0]["stock"], "coffee": 0}}
+    assert client.put("/v1/sites/store", json=sold_out).status_code == 200
+    assert client.post("/v1/promises", json=basket).json()["reason"] == "NO_STOCK"
+    extra = world.courier("bike-9", "fw-east")
+    assert client.put("/v1/couriers/bike-9", json=extra).status_code == 201
+    key = {"X-API-Key": world.key(client, "courier", "bike-9")}
+    idle = client.get("/v1/couriers/bike-9/assignments", headers=key)
+    assert idle.status_code == 200 and idle.json()["stops"] == [] and idle.json()["site"] == "fw-east"
