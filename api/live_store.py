@@ -155,9 +155,14 @@ class LiveStore:
         raw = self.redis.hget(LIVE, "source")
         return raw.decode() if isinstance(raw, bytes) else raw
 
-    def registry_changed(self, pipe: Pipeline) -> None:
-        """Note a change of sites or couriers (in ``pipe``), so that caches are refreshed."""
+    def register(self, key: str, item_id: str, data: str) -> bool:
+        """Store a site or courier (``key``: its registry hash) and carry it into the live plan; True when new."""
+        pipe = self.redis.pipeline()
+        pipe.hset(key, item_id, data)
         pipe.incr(REGISTRY_VERSION)
+        created = bool(pipe.execute()[0])
+        self.apply_registry()
+        return created
 
     def apply_registry(self) -> None:
         """Carry the registry's sites (stock, opening, zone) and couriers into the live plan, if there is one."""

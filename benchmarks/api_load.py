@@ -33,6 +33,7 @@ from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from subprocess import DEVNULL, PIPE, STDOUT
 from typing import Any
 
 import httpx
@@ -106,14 +107,14 @@ def services(folder: Path) -> Iterator[Services]:
     with ExitStack() as stack:
         flags = f"--port {redis_port} --bind 127.0.0.1 --appendonly yes --appendfsync always --daemonize no".split()
         args = [binary, *flags, "--dir", str(folder), "--save", ""]
-        redis = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        redis = subprocess.Popen(args, stdout=DEVNULL, stderr=DEVNULL, start_new_session=True)
         stack.callback(_stop, redis)
         _wait(lambda: bool(Redis.from_url(found.redis_url).ping()), redis, "redis-server")
         env = {**os.environ, "LASTMILE_REDIS_URL": found.redis_url, "LASTMILE_ADMIN_KEY": found.admin_key}
         log_path = folder / "api.log"
         log = stack.enter_context(log_path.open("wb"))
         args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(api_port)]
-        api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=STDOUT, start_new_session=True)
         stack.callback(_stop, api)
         _wait(lambda: httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
         yield found
@@ -173,9 +174,15 @@ def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict
     """POST /v1/plans, run ``python -m api worker --burst`` until the queue is empty; the finished, live job."""
     job = _ok(client.post("/v1/plans", json={"time_limit_s": time_limit_s}), 202)
     env, command = {**os.environ, "LASTMILE_REDIS_URL": redis_url}, [sys.executable, "-m", "api", "worker", "--burst"]
-    worker = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, timeout=time_limit_s * 3 + 300)
+    worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=DEVNULL, stderr=PIPE, start_new_session=True)
+    try:
+        _, stderr = worker.communicate(timeout=time_limit_s * 3 + 300)
+    except BaseException:  # Ctrl-C or timeout: stop the worker and the work horse it forked
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        raise
     if worker.returncode != 0:
-        raise RuntimeError(f"worker exited {worker.returncode}: {worker.stderr.decode()[-2000:]}")
+        raise RuntimeError(f"worker exited {worker.returncode}: {stderr.decode()[-2000:]}")
     done = _ok(client.get(f"/v1/plans/{job['id']}"), 200)
     if done["status"] != "finished" or not done["live"]:
         raise RuntimeError(f"plan {job['id']}: {done['status']}, live={done['live']}, error={done.get('error')}")

@@ -10,9 +10,16 @@ from api.schemas import OrderPublic
 from api.store import KEYS, ApiKey, OrderRecord, Registry
 from api.views import OrderView, at_time, windows_of
 from routing import Problem, parse_problem
+from routing.errors import InputError
 from scheduling import LivePlan
 
-__all__ = ["ensure_courier", "order_public", "own_order", "parse_order"]
+__all__ = ["ensure_courier", "order_public", "own_order", "parse_order", "same_id"]
+
+
+def same_id(body_id: str, path_id: str) -> None:
+    """422 unless the body's id is the one in the path."""
+    if body_id != path_id:
+        raise InputError(f"id: {body_id!r} does not match the path's {path_id!r}")
 
 
 def ensure_courier(registry: Registry, courier: str) -> None:

@@ -7,6 +7,7 @@ import hashlib
 from fastapi import APIRouter, HTTPException, Request, Response
 
 from api.deps import CourierCaller, DispatcherCaller, LiveDep, RegistryDep
+from api.routes.common import same_id
 from api.schemas import ERRORS, AssignmentsPublic, AssignmentStop, CourierSpec, PositionAck, PositionCreate
 from api.store import KEYS, ApiKey
 from api.views import at_time, live_with_ping, windows_of
@@ -26,16 +27,11 @@ def put_courier(
     courier_id: str, body: CourierSpec, _: DispatcherCaller, live: LiveDep, registry: RegistryDep, response: Response
 ) -> CourierSpec:
     """Register or update a courier (shift, vehicle, capacity); it joins the live plan at once, free of stops."""
-    if body.id != courier_id:
-        raise InputError(f"id: {body.id!r} does not match the path's {courier_id!r}")
+    same_id(body.id, courier_id)
     for field, site in (("site", body.site), ("end_site", body.end_site)):
         if site is not None and not registry.redis.hexists(KEYS.sites, site):
             raise InputError(f"{field}: unknown site {site!r}")
-    pipe = live.redis.pipeline()
-    pipe.hset(KEYS.couriers, courier_id, body.model_dump_json(exclude_none=True))
-    live.registry_changed(pipe)
-    created = pipe.execute()[0]
-    live.apply_registry()
+    created = live.register(KEYS.couriers, courier_id, body.model_dump_json(exclude_none=True))
     response.status_code = 201 if created else 200
     return body
 
