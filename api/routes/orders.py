@@ -78,7 +78,8 @@ def post_event(
     order_id: str, body: EventCreate, caller: CourierCaller, registry: RegistryDep, live: LiveDep
 ) -> EventPublic:
     """Record what happened to the order (the courier carrying it, or a dispatcher). Kept before the answer; the
-    live plan moves on (ETAs of the stops after it). A repeated final event is answered again, not re-recorded."""
+    live plan moves on (ETAs of the stops after it). A repeated event is answered again, not recorded twice;
+    an event after delivered or failed is a 409."""
     with live.lock():
         record = registry.order(order_id)
         current = live.current()
@@ -87,10 +88,10 @@ def post_event(
         if caller.role == "courier" and (courier is None or current.problem.couriers[courier].id != caller.courier):
             raise HTTPException(403, f"X-API-Key: order {order_id!r} is not on courier {caller.courier!r}'s route")
         at = body.at or datetime.now(UTC)
-        if record.status in ("delivered", "failed"):
-            if record.status != body.type:
-                raise Conflict(f"order {order_id!r}: already {record.status}")
+        if record.status == body.type:  # a repeat (the app retried): answered, not recorded twice
             return EventPublic(order=order_id, type=body.type, at=at, reason=record.failure, status=record.status)
+        if record.status in ("delivered", "failed"):
+            raise Conflict(f"order {order_id!r}: already {record.status}")
         updated: OrderRecord = replace(record, status=body.type, failure=body.reason if body.type == "failed" else None)
         event = {
             "type": body.type,
