@@ -31,6 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.live = LiveStore(redis, registry, make_provider(settings), settings.promise_policy())
     app.state.positions = Positions(redis, settings.position_ttl_s)
     app.state.metrics = Metrics(redis, settings.queue)
+    app.state.polls = {}
     install_error_handlers(app)
     for module in (keys, sites, couriers, orders, plans, promises, tracking, health):
         app.include_router(module.router)

@@ -28,6 +28,7 @@ def serve_command(
     host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port")] = 8000,
     log_level: Annotated[str, typer.Option("--log-level", help="uvicorn log level")] = "warning",
+    workers: Annotated[int, typer.Option("--workers", help="API processes (state is in Redis, so any number)")] = 1,
 ) -> None:
     """Run the HTTP API (settings from LASTMILE_* variables: LASTMILE_REDIS_URL, LASTMILE_ADMIN_KEY, …)."""
 
@@ -38,7 +39,13 @@ def serve_command(
 
         _redis_ok()
         console.print(f"lastmile API on http://{host}:{port} (docs at /docs), Redis {get_settings().redis_url}")
-        uvicorn.run(create_app(), host=host, port=port, log_level=log_level, access_log=False)
+        if workers < 1:
+            raise InputError(f"--workers: must be >= 1, got {workers}")
+        if workers == 1:
+            uvicorn.run(create_app(), host=host, port=port, log_level=log_level, access_log=False)
+        else:
+            options = {"host": host, "port": port, "log_level": log_level, "access_log": False, "workers": workers}
+            uvicorn.run("api.app:create_app", factory=True, **options)  # type: ignore[arg-type]
 
     run(body)
 

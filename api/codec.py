@@ -65,11 +65,29 @@ def load_states(text: str | bytes) -> dict[int, CourierState]:
 
 def dump_offer(offer: Offer) -> str:
     """A held offer: slots, basket, address and the stock it holds per site."""
-    demand = asdict(offer.demand) | {"skills": sorted(offer.demand.skills), "items": dict(offer.demand.items)}
+    d = offer.demand
+    demand = {
+        "items": dict(d.items),
+        "weight_g": d.weight_g,
+        "volume_cm3": d.volume_cm3,
+        "skills": sorted(d.skills),
+        "service_s": d.service_s,
+        "site": d.site,
+    }
     return json.dumps(
         {
             "id": offer.id,
-            "slots": [asdict(s) for s in offer.slots],
+            "slots": [
+                {
+                    "window": {"start_s": s.window.start_s, "end_s": s.window.end_s},
+                    "site": s.site,
+                    "courier": s.courier,
+                    "arrival_s": s.arrival_s,
+                    "confidence": s.confidence,
+                    "asap": s.asap,
+                }
+                for s in offer.slots
+            ],
             "reason": offer.reason.value if offer.reason else None,
             "expires_s": offer.expires_s,
             "demand": demand,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
+from collections.abc import Collection
 
 from redis import Redis
 
@@ -32,7 +33,14 @@ _SWEEP_AND_READ = (
 for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1])) do release(id) end
 local skip = {}
 if ARGV[2] ~= '' then skip = redis.call('HGETALL', 'lm:hold:' .. ARGV[2]) end
-return {redis.call('HGETALL', KEYS[1]), skip}
+if #ARGV < 3 then return {redis.call('HGETALL', KEYS[1]), skip} end
+local fields = {unpack(ARGV, 3)}
+local values = redis.call('HMGET', KEYS[1], unpack(fields))
+local held = {}
+for i, value in ipairs(values) do
+  if value then held[#held + 1] = fields[i]; held[#held + 1] = value end
+end
+return {held, skip}
 """
 )
 _DROP = _RELEASE + "release(ARGV[1])\nreturn 1\n"
@@ -61,12 +69,17 @@ class RedisHolds:
                 held.setdefault(self.site_index[site], Counter())[item] += int(qty)
         return held
 
-    def held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
-        """Stock held by unexpired offers (other than ``skip``) per site; expired offers are released first."""
-        total, skipped = self._sweep(keys=[HELD, EXPIRIES], args=[self.epoch_unix + now_s, skip or ""])
+    def held(
+        self, now_s: int, skip: str | None = None, items: Collection[str] | None = None
+    ) -> dict[int, Counter[str]]:
+        """Stock held by unexpired offers (other than ``skip``) per site, of ``items`` only when given; expired
+        offers are released first."""
+        fields = [f"{site}|{item}" for site in self.sites for item in items] if items is not None else []
+        args: list[str | float] = [self.epoch_unix + now_s, skip or "", *fields]
+        total, skipped = self._sweep(keys=[HELD, EXPIRIES], args=args)
         held, minus = self._pairs(total), self._pairs(skipped)
         for site, items in minus.items():
-            held[site].subtract(items)
+            held.setdefault(site, Counter()).subtract(items)
         return held
 
     def keep(self, offer: Offer) -> None:

@@ -106,13 +106,17 @@ class LiveStore:
                 raise Conflict("live plan: register sites and couriers first")
             self._cached = (versions, self._read())
         live = self._cached[1]
-        now = self.clock(live.problem)
-        return live if now <= live.now_s else replace(live, now_s=now)
+        return live.at(self.clock(live.problem))
+
+    @property
+    def versions(self) -> tuple[int, int]:
+        """The live plan's and the registry's versions as last read by :meth:`current`."""
+        return self._cached[0] if self._cached else (0, 0)
 
     def desk(self) -> PromiseDesk:
         """A promise desk on the current live plan (offers held in Redis)."""
         live = self.current()
-        versions = self._versions()
+        versions = self.versions
         if self._desk is None or self._desk[0] != versions:
             self._desk = (versions, PromiseDesk(live, self.provider, self.policy, RedisHolds(self.redis, live.problem)))
         return self._desk[1]

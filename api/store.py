@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from routing.errors import Conflict, NotFound
 __all__ = ["KEYS", "ApiKey", "OrderRecord", "Registry", "Role"]
 
 Role = Literal["dispatcher", "storefront", "courier"]
+KEY_CACHE_S = 30.0
 
 
 class KEYS:
@@ -82,6 +84,7 @@ class Registry:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._keys: dict[str, tuple[float, ApiKey]] = {}
 
     # -- sites and couriers: problem-format JSON by id
     def put(self, key: str, item_id: str, data: dict[str, Any]) -> bool:
@@ -162,6 +165,14 @@ class Registry:
         return secret, key
 
     def key(self, secret: str) -> ApiKey | None:
-        """What a secret grants, or None."""
-        raw = self.redis.hget(KEYS.api_keys, _hash(secret))
-        return ApiKey(**json.loads(raw)) if raw is not None else None
+        """What a secret grants, or None; known keys are remembered in this process for ``KEY_CACHE_S``."""
+        hashed = _hash(secret)
+        cached = self._keys.get(hashed)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+        raw = self.redis.hget(KEYS.api_keys, hashed)
+        if raw is None:
+            return None
+        key = ApiKey(**json.loads(raw))
+        self._keys[hashed] = (time.monotonic() + KEY_CACHE_S, key)
+        return key

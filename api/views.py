@@ -27,9 +27,8 @@ def clock_of(problem: Problem, moment: datetime) -> int:
     return int((moment - problem.epoch).total_seconds())
 
 
-def live_with_ping(live: LivePlan, courier: int, positions: Positions) -> LivePlan:
-    """The live plan with the courier's last GPS ping from Redis (if newer than what the plan knows)."""
-    ping = positions.last(live.problem.couriers[courier].id)
+def live_with_ping(live: LivePlan, courier: int, ping: tuple[float, float, float] | None) -> LivePlan:
+    """The live plan with the courier's last GPS ping ``(lat, lon, unix time)`` (if newer than what it knows)."""
     if ping is None or live.problem.epoch is None:
         return live
     lat, lon, at_unix = ping
@@ -71,7 +70,7 @@ def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> Ord
         return OrderView(record.status)
     for route in live.plan.routes:
         if index in route.orders:
-            pinged = live_with_ping(live, route.courier, positions)
+            pinged = live_with_ping(live, route.courier, positions.last(problem.couriers[route.courier].id))
             eta = courier_eta(pinged, route.courier)
             stop = next((k for k, s in enumerate(eta.stops) if s.order == index and s.kind == "delivery"), None)
             status = record.status if record.status != "accepted" else "planned"

@@ -7,7 +7,7 @@ coordinated omission): half ``POST /v1/promises``, half ``GET /v1/couriers/{id}/
 key and last ``ETag``, and ~2 % GPS pings. Latency runs from a request's scheduled send time to its response.
 
 ``python -m benchmarks.api_load [--rate 200] [--duration-s 60] [--couriers 50] [--orders 300] [--out FILE.md]``
-Targets: promises p99 ≤ 20 ms, polling p99 ≤ 10 ms, no errors.
+(also ``--time-limit-s``, ``--connections``, ``--seed``). Targets: promises p99 ≤ 20 ms, polling p99 ≤ 10 ms, no errors.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import math
 import os
 import platform
 import random
+import re
 import secrets
 import shlex
 import shutil
@@ -40,7 +41,7 @@ import httpx
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-__all__ = ["Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
+__all__ = ["Load", "Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = [f"item-{k:02d}" for k in range(20)]
@@ -52,13 +53,14 @@ SITES = [
     ("fw-east", "forward_warehouse", 60.1880, 24.9780),
     ("fw-south", "forward_warehouse", 60.1580, 24.9450),
 ]
-KINDS = {  # each kind of request: what it is, and the statuses that are not errors
-    "promise": ("POST /v1/promises", (201,)),
-    "poll": ("GET /v1/couriers/{id}/assignments", (200, 304)),
-    "position": ("POST /v1/couriers/{id}/positions", (202,)),
+KINDS = {  # each kind of request: method, route (as the API's metrics name it), the statuses that are not errors
+    "promise": ("POST", "/v1/promises", (201,)),
+    "poll": ("GET", "/v1/couriers/{courier_id}/assignments", (200, 304)),
+    "position": ("POST", "/v1/couriers/{courier_id}/positions", (202,)),
 }
 TARGET_P99_MS = {"promise": 20.0, "poll": 10.0}
 POSITION_SHARE = 0.02
+HISTOGRAM = "lastmile_http_request_duration_seconds"
 
 
 def _free_port() -> int:
@@ -78,8 +80,11 @@ def _wait(ready: Callable[[], bool], process: subprocess.Popen[bytes], what: str
         time.sleep(0.05)
 
 
-def _stop(process: subprocess.Popen[bytes]) -> None:
+def _stop(process: subprocess.Popen[bytes], cold: bool = False) -> None:
     process.terminate()
+    if cold:  # an RQ worker: a second signal (it ignores one within 1 s) stops it and its work horse at once
+        time.sleep(1.1)
+        process.terminate()
     try:
         process.wait(10)
     except subprocess.TimeoutExpired:
@@ -97,7 +102,7 @@ class Services:
 
 
 @contextmanager
-def services(folder: Path) -> Iterator[Services]:
+def services(folder: Path, api_workers: int = 1) -> Iterator[Services]:
     """Redis and the API on free loopback ports (data and log in ``folder``), ready; both stopped on exit."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -114,6 +119,7 @@ def services(folder: Path) -> Iterator[Services]:
         log_path = folder / "api.log"
         log = stack.enter_context(log_path.open("wb"))
         args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(api_port)]
+        args += ["--workers", str(api_workers)]
         api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=STDOUT, start_new_session=True)
         stack.callback(_stop, api)
         _wait(lambda: httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
@@ -177,9 +183,8 @@ def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict
     worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=DEVNULL, stderr=PIPE, start_new_session=True)
     try:
         _, stderr = worker.communicate(timeout=time_limit_s * 3 + 300)
-    except BaseException:  # Ctrl-C or timeout: stop the worker and the work horse it forked
-        os.killpg(worker.pid, signal.SIGKILL)
-        worker.wait()
+    except BaseException:  # Ctrl-C or timeout
+        _stop(worker, cold=True)
         raise
     if worker.returncode != 0:
         raise RuntimeError(f"worker exited {worker.returncode}: {stderr.decode()[-2000:]}")
@@ -191,28 +196,44 @@ def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict
 
 @dataclass
 class Kind:
-    """What one request kind saw: latencies (ms, every answered request), statuses, errors and a few of them."""
+    """What one request kind saw: latencies (ms, of every answer), answers per status (or transport error), errors."""
 
     latencies_ms: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)
-    errors: int = 0
-    samples: list[str] = field(default_factory=list)
-
-    def error(self, text: str) -> None:
-        """Count an error; keep the first few descriptions."""
-        self.errors += 1
-        if len(self.samples) < 5:
-            self.samples.append(text)
+    statuses: Counter[int | str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
 
 
-Result = tuple[dict[str, "Kind"], float, float]  # per kind, seconds from the first send to the last answer, max lag
+@dataclass
+class Load:
+    """A run: per kind; seconds from the first send to the last answer; the generator's largest lag behind its
+    schedule (ms); the API's own latency histogram over the run (see :func:`histogram`)."""
+
+    kinds: dict[str, Kind]
+    wall_s: float
+    lag_ms: float
+    app: dict[tuple[str, str], float]
 
 
-async def run_load(base_url: str, world: World, rate: float, duration_s: float, rng: random.Random) -> Result:
-    """Send the open-loop mix: per-kind results, seconds from the first send to the last answer, max send lag (ms)."""
+def histogram(metrics: str) -> dict[tuple[str, str], float]:
+    """The API's latency histogram in ``/metrics`` text: counts per (route, bucket bound), seconds per (route, sum)."""
+    found: dict[tuple[str, str], float] = {}
+    for line in metrics.splitlines():
+        if line.startswith(f"{HISTOGRAM}_bucket{{") or line.startswith(f"{HISTOGRAM}_sum{{"):
+            labels = dict(re.findall(r'(\w+)="([^"]*)"', line))
+            key = labels["route"], labels.get("le", "sum")
+            found[key] = found.get(key, 0.0) + float(line.rsplit(" ", 1)[1])
+    return found
+
+
+async def run_load(
+    base_url: str, world: World, rate: float, duration_s: float, rng: random.Random, connections: int = 16
+) -> Load:
+    """Send the open-loop mix over at most ``connections`` keep-alive connections (httpx's pool costs client CPU
+    that grows with its connections, encode/httpx#3215: a large pool starves the API on a small machine)."""
     kinds = {kind: Kind() for kind in KINDS}
     etags: dict[str, str] = {}
-    limits = httpx.Limits(max_connections=1000, max_keepalive_connections=1000, keepalive_expiry=30)
+    # idle connections are dropped before uvicorn's 5 s keep-alive timeout, so a reused one is never half-closed
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=4)
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=30) as client:
 
         async def send(kind: str, courier: str) -> httpx.Response:
@@ -235,16 +256,17 @@ async def run_load(base_url: str, world: World, rate: float, duration_s: float, 
             try:
                 response = await send(kind, courier)
             except httpx.HTTPError as exc:
-                stats.error(f"{type(exc).__name__}: {exc}")
+                stats.statuses[type(exc).__name__] += 1
+                stats.errors.append(f"{type(exc).__name__}: {exc}")
                 return
             stats.latencies_ms.append((time.perf_counter() - scheduled) * 1000)
             stats.statuses[response.status_code] += 1
-            if response.status_code not in KINDS[kind][1]:
-                stats.error(f"{response.status_code}: {response.text[:500]}")
+            if response.status_code not in KINDS[kind][2]:
+                stats.errors.append(f"{response.status_code}: {response.text[:500]}")
 
         for kind, courier in [("poll", c) for c in world.couriers] + [("promise", "")] * 5:
             await send(kind, courier)  # warm-up, not measured: caches, connections, each courier's first ETag
-        tasks: list[asyncio.Task[None]] = []
+        before, tasks = histogram((await client.get("/metrics")).text), list[asyncio.Task[None]]()
         lag, start = 0.0, time.perf_counter() + 0.05
         for k in range(round(rate * duration_s)):
             scheduled = start + k / rate
@@ -255,7 +277,8 @@ async def run_load(base_url: str, world: World, rate: float, duration_s: float, 
             kind = "position" if draw < POSITION_SHARE else "promise" if draw < (1 + POSITION_SHARE) / 2 else "poll"
             tasks.append(asyncio.create_task(one(kind, rng.choice(world.couriers), scheduled)))
         await asyncio.gather(*tasks)
-        return kinds, time.perf_counter() - start, lag * 1000
+        wall_s, after = time.perf_counter() - start, histogram((await client.get("/metrics")).text)
+        return Load(kinds, wall_s, lag * 1000, {key: n - before.get(key, 0.0) for key, n in after.items()})
 
 
 def _percentile(values: list[float], p: float) -> float:
@@ -264,40 +287,47 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
 
 
-def render(kinds: dict[str, Kind], wall_s: float, lag_ms: float, args: argparse.Namespace, plan: dict[str, Any]) -> str:
+def render(load: Load, args: argparse.Namespace, plan: dict[str, Any]) -> str:
     """The Markdown report: setup, the per-kind table with targets met or missed, achieved rate, error samples."""
-    served, command = plan["plan"]["summary"], shlex.join(["python", "-m", "benchmarks.api_load", *sys.argv[1:]])
-    total, errors = sum(len(k.latencies_ms) + k.errors for k in kinds.values()), sum(k.errors for k in kinds.values())
+    kinds, wall_s, lag_ms, app, served = load.kinds, load.wall_s, load.lag_ms, load.app, plan["plan"]["summary"]
+    total, errors = sum(k.statuses.total() for k in kinds.values()), sum(len(k.errors) for k in kinds.values())
     lines = [
         "# API load: promises and courier polling, open loop",
         "",
-        f"- command: `{command}`",
+        f"- command: `{shlex.join(['python', '-m', 'benchmarks.api_load', *sys.argv[1:]])}`",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; the load "
         "generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them",
         f"- run: {datetime.now().astimezone().isoformat(timespec='seconds')}; {len(SITES)} sites × {len(ITEMS)} items, "
         f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
         f"{served['orders_served']} served, {served['orders_unassigned']} unassigned, {served['routes']} routes",
-        f"- load: {args.rate:g} req/s for {args.duration_s:g} s, open loop; latency from the scheduled send time to "
-        "the answer (answered requests, any status); warm-up (one poll per courier, 5 promises) not counted",
+        f"- load: {args.rate:g} req/s for {args.duration_s:g} s, open loop over at most {args.connections} keep-alive "
+        "connections; latency from the scheduled send time to the answer (answered requests, any status); warm-up "
+        "(one poll per courier, 5 promises) not counted. *In app*: the API's own histogram (`/metrics`, time inside "
+        "the ASGI app, without socket and event-loop queueing) for the same requests",
         "",
-        "| request | count | statuses | errors | req/s | p50 ms | p95 ms | p99 ms | max ms | target | met |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| request | count | statuses | errors | req/s | p50 ms | p95 ms | p99 ms | max ms | in app: mean ms, "
+        "≤ target | target | met |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, kind in kinds.items():
-        values, target = kind.latencies_ms, TARGET_P99_MS.get(name)
-        count, seen = len(values) + kind.errors, ", ".join(f"{s} × {n}" for s, n in sorted(kind.statuses.items()))
+        (method, route, _), values, target = KINDS[name], kind.latencies_ms, TARGET_P99_MS.get(name)
+        count, seen = kind.statuses.total(), ", ".join(f"{s} × {n}" for s, n in sorted(kind.statuses.items(), key=str))
         cells = " | ".join(f"{_percentile(values, p):.1f}" for p in (50, 95, 99, 100))
+        answered = app.get((route, "+Inf")) or math.nan
+        inside = f"{app.get((route, 'sum'), math.nan) / answered * 1000:.1f}"
+        if target is not None:
+            inside += f", {app.get((route, f'{target / 1000:g}'), math.nan) / answered:.1%}"
         met = "–" if target is None else "met" if _percentile(values, 99) <= target else "missed"
         goal = "reported only" if target is None else f"p99 ≤ {target:g} ms"
-        lines.append(f"| {KINDS[name][0]} | {count} | {seen} | {kind.errors} | {count / wall_s:.1f} | {cells} | ")
-        lines[-1] += f"{goal} | {met} |"
+        lines.append(f"| {method} {route} | {count} | {seen} | {len(kind.errors)} | {count / wall_s:.1f} | {cells} | ")
+        lines[-1] += f"{inside} | {goal} | {met} |"
     met = "met" if not errors else "missed"
-    lines.append(f"| all | {total} | | {errors} | {total / wall_s:.1f} | | | | | 0 errors | {met} |")
+    lines.append(f"| all | {total} | | {errors} | {total / wall_s:.1f} | | | | | | 0 errors | {met} |")
     lines.append(
         f"\nAchieved {total / wall_s:.1f} req/s ({total} requests in {wall_s:.1f} s from the first send to the last "
         f"answer; target {args.rate:g}); the generator's largest lag behind its schedule was {lag_ms:.1f} ms."
     )
-    samples = [f"- {name}: {text}" for name, k in kinds.items() for text in k.samples]
+    samples = [f"- {name}: {text}" for name, k in kinds.items() for text in k.errors[:5]]
     return "\n".join(lines + (["", "Errors (first few per kind):", "", *samples] if samples else [])) + "\n"
 
 
@@ -309,12 +339,14 @@ def main() -> None:
     parser.add_argument("--couriers", type=int, default=50)
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--time-limit-s", type=float, default=20, help="budget of the plan job")
+    parser.add_argument("--connections", type=int, default=16, help="most keep-alive connections (see run_load)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--api-workers", type=int, default=1, help="processes of `lastmile serve`")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "api_load.md")
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up as on Ctrl-C
     rng = random.Random(args.seed)
-    with tempfile.TemporaryDirectory(prefix="api_load_") as folder, services(Path(folder)) as found:
+    with tempfile.TemporaryDirectory(prefix="api_load_") as folder, services(Path(folder), args.api_workers) as found:
         with httpx.Client(base_url=found.base_url, headers={"X-API-Key": found.admin_key}, timeout=60) as admin:
             print(f"registering {args.couriers} couriers and {args.orders} orders on {found.base_url} …", flush=True)
             world = register_world(admin, args.couriers, args.orders, rng)
@@ -325,8 +357,8 @@ def main() -> None:
                 key = _ok(admin.post("/v1/keys", json={"role": "courier", "courier": courier, "name": courier}), 201)
                 world.courier_keys[courier] = str(key["key"])
         print(f"loading at {args.rate:g} req/s for {args.duration_s:g} s …", flush=True)
-        kinds, wall_s, lag_ms = asyncio.run(run_load(found.base_url, world, args.rate, args.duration_s, rng))
-    text = render(kinds, wall_s, lag_ms, args, plan)
+        load = asyncio.run(run_load(found.base_url, world, args.rate, args.duration_s, rng, args.connections))
+    text = render(load, args, plan)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)

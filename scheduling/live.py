@@ -66,6 +66,16 @@ class LivePlan:
         route = self.routes.get(courier)
         return route.stops[self.state(courier).done :] if route is not None else ()
 
+    def at(self, now_s: int) -> LivePlan:
+        """This live plan at a later time ``now_s`` (itself when not later), keeping what it has cached."""
+        if now_s <= self.now_s:
+            return self
+        later = replace(self, now_s=now_s)
+        for name in ("routes", "locations"):
+            if name in self.__dict__:
+                later.__dict__[name] = self.__dict__[name]
+        return later
+
     def with_ping(self, courier: int, position: Point, at_s: int) -> LivePlan:
         """This live plan after a GPS ping; a ping older than the last one known is ignored (out of order)."""
         state = self.state(courier)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -89,8 +89,11 @@ class Holds(Protocol):
         """A fresh offer id."""
         ...
 
-    def held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
-        """Stock held per site by the offers not expired at ``now_s``, leaving out offer ``skip``."""
+    def held(
+        self, now_s: int, skip: str | None = None, items: Collection[str] | None = None
+    ) -> dict[int, Counter[str]]:
+        """Stock held per site by the offers not expired at ``now_s``, leaving out offer ``skip``; only of
+        ``items`` when given (others may be left out)."""
         ...
 
     def keep(self, offer: Offer) -> None:
@@ -118,8 +121,10 @@ class MemoryHolds:
         self._count += 1
         return f"p{self._count}"
 
-    def held(self, now_s: int, skip: str | None = None) -> dict[int, Counter[str]]:
-        """Stock held per site by the live offers other than ``skip``; forgets the expired ones."""
+    def held(
+        self, now_s: int, skip: str | None = None, items: Collection[str] | None = None
+    ) -> dict[int, Counter[str]]:
+        """Stock held per site by the live offers other than ``skip`` (every item); forgets the expired ones."""
         self.offers = {k: o for k, o in self.offers.items() if o.expires_s > now_s}
         held: dict[int, Counter[str]] = {}
         for offer in self.offers.values():
@@ -179,7 +184,7 @@ class PromiseDesk:
         """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock."""
         if now_s < self.live.now_s:
             raise InputError(f"at: {now_s} s is before the live plan's time {self.live.now_s} s")
-        mask, reason = self.view.couriers_for(demand, address, self.holds.held(now_s))
+        mask, reason = self.view.couriers_for(demand, address, self.holds.held(now_s, items=list(demand.items)))
         slots: list[Slot] = []
         if reason is None:
             point = self._point(address)
@@ -206,10 +211,10 @@ class PromiseDesk:
         Raises ``NotFound`` for an unknown or expired offer, ``Conflict`` when the plan can no longer keep the
         slot (the offer is then dropped), ``InputError`` for a slot number out of range or an order id in use.
         """
-        held = self.holds.held(now_s, skip=offer_id)
         offer = self.holds.get(offer_id, now_s)
         if offer is None:
             raise NotFound(f"promise {offer_id}: unknown or expired")
+        held = self.holds.held(now_s, skip=offer_id, items=list(offer.demand.items))
         if not 0 <= slot < len(offer.slots):
             raise InputError(f"slot: must be between 0 and {len(offer.slots) - 1}, got {slot}")
         if any(o.id == order_id for o in self.live.problem.orders):

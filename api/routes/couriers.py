@@ -12,7 +12,9 @@ from api.schemas import ERRORS, AssignmentsPublic, AssignmentStop, CourierSpec, 
 from api.store import KEYS, ApiKey
 from api.views import at_time, live_with_ping, windows_of
 from routing.errors import InputError, NotFound
-from scheduling import courier_eta
+from scheduling import LivePlan, courier_eta
+
+POLL_QUANTUM_S = 15
 
 router = APIRouter(prefix="/v1/couriers", tags=["couriers"], responses=ERRORS)
 
@@ -53,17 +55,32 @@ def get_courier(courier_id: str, _: DispatcherCaller, registry: RegistryDep) -> 
     response_model=AssignmentsPublic,
     responses={304: {"description": "unchanged since the ETag sent in If-None-Match"}},
 )
-def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: Request, response: Response) -> object:
+def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: Request) -> Response:
     """The courier's stops still to come, in order, with live ETAs. Send the last ``ETag`` back in
-    ``If-None-Match``: the answer is 304 with no body while nothing changed."""
+    ``If-None-Match``: the answer is 304 with no body while nothing changed. The answer is reused for
+    ``POLL_QUANTUM_S`` while the live plan and the courier's last ping stay the same."""
     _own(caller, courier_id)
     plan = live.current()
+    ping = request.app.state.positions.last(courier_id)
+    key = (live.versions, ping, plan.now_s // POLL_QUANTUM_S)
+    polls: dict[str, tuple[object, str, str]] = request.app.state.polls
+    seen = polls.get(courier_id)
+    if seen is None or seen[0] != key:
+        text = _assignments(plan, courier_id, ping).model_dump_json()
+        seen = polls[courier_id] = (key, text, '"' + hashlib.blake2b(text.encode(), digest_size=12).hexdigest() + '"')
+    _, text, tag = seen
+    if request.headers.get("if-none-match") == tag:
+        return Response(status_code=304, headers={"ETag": tag})
+    return Response(text, media_type="application/json", headers={"ETag": tag, "Cache-Control": "no-cache"})
+
+
+def _assignments(plan: LivePlan, courier_id: str, ping: tuple[float, float, float] | None) -> AssignmentsPublic:
     index = next((k for k, c in enumerate(plan.problem.couriers) if c.id == courier_id), None)
     if index is None:
         raise NotFound(f"courier {courier_id!r}: not in the live plan")
     problem, locations = plan.problem, plan.locations
     route = plan.routes.get(index)
-    eta = courier_eta(live_with_ping(plan, index, request.app.state.positions), index) if route else None
+    eta = courier_eta(live_with_ping(plan, index, ping), index) if route else None
     stops = [
         AssignmentStop(
             order=problem.orders[s.order].id,
@@ -76,18 +93,13 @@ def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: 
         )
         for s, stop in zip(eta.stops if eta else (), plan.remaining(index), strict=True)
     ]
-    body = AssignmentsPublic(
+    return AssignmentsPublic(
         courier=courier_id,
         site=problem.sites[route.site if route else problem.couriers[index].site].id,
         departed=plan.state(index).departed,
         stops=stops,
         return_eta=at_time(problem, eta.end_s) if eta else None,
     )
-    text = body.model_dump_json()
-    tag = '"' + hashlib.blake2b(text.encode(), digest_size=12).hexdigest() + '"'
-    if request.headers.get("if-none-match") == tag:
-        return Response(status_code=304, headers={"ETag": tag})
-    return Response(text, media_type="application/json", headers={"ETag": tag, "Cache-Control": "no-cache"})
 
 
 @router.post("/{courier_id}/positions", response_model=PositionAck, status_code=202)
