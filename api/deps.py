@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, Security
@@ -31,19 +31,19 @@ _api_key = APIKeyHeader(
 )
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _redis(request: Request) -> Redis:
+async def _redis(request: Request) -> Redis:
     return request.app.state.redis
 
 
-def _registry(request: Request) -> Registry:
+async def _registry(request: Request) -> Registry:
     return request.app.state.registry
 
 
-def _live(request: Request) -> LiveStore:
+async def _live(request: Request) -> LiveStore:
     return request.app.state.live
 
 
@@ -53,7 +53,9 @@ RegistryDep = Annotated[Registry, Depends(_registry)]
 LiveDep = Annotated[LiveStore, Depends(_live)]
 
 
-def _caller(secret: Annotated[str | None, Security(_api_key)], registry: RegistryDep, settings: SettingsDep) -> ApiKey:
+async def _caller(
+    secret: Annotated[str | None, Security(_api_key)], registry: RegistryDep, settings: SettingsDep
+) -> ApiKey:
     if not secret:
         raise HTTPException(401, "X-API-Key: missing", headers={"WWW-Authenticate": "APIKey"})
     admin = settings.admin_key.get_secret_value() if settings.admin_key else None
@@ -68,10 +70,10 @@ def _caller(secret: Annotated[str | None, Security(_api_key)], registry: Registr
 Caller = Annotated[ApiKey, Depends(_caller)]
 
 
-def require(*roles: Role) -> Callable[[ApiKey], ApiKey]:
+def require(*roles: Role) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """A dependency admitting only callers with one of ``roles`` (403 otherwise)."""
 
-    def check(caller: Caller) -> ApiKey:
+    async def check(caller: Caller) -> ApiKey:
         if caller.role not in roles:
             raise HTTPException(403, f"X-API-Key: a {caller.role} key may not do this")
         return caller

@@ -55,7 +55,7 @@ def get_courier(courier_id: str, _: DispatcherCaller, registry: RegistryDep) -> 
     response_model=AssignmentsPublic,
     responses={304: {"description": "unchanged since the ETag sent in If-None-Match"}},
 )
-def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: Request) -> Response:
+async def assignments(courier_id: str, caller: CourierCaller, live: LiveDep, request: Request) -> Response:
     """The courier's stops still to come, in order, with live ETAs. Send the last ``ETag`` back in
     ``If-None-Match``: the answer is 304 with no body while nothing changed. The answer is reused for
     ``POLL_QUANTUM_S`` while the live plan and the courier's last ping stay the same."""
@@ -103,7 +103,7 @@ def _assignments(plan: LivePlan, courier_id: str, ping: tuple[float, float, floa
 
 
 @router.post("/{courier_id}/positions", response_model=PositionAck, status_code=202)
-def post_position(
+async def post_position(
     courier_id: str, body: PositionCreate, caller: CourierCaller, registry: RegistryDep, request: Request
 ) -> PositionAck:
     """A GPS ping. Pings may come late or twice: only one newer than the last kept counts (``applied``)."""

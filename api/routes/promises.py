@@ -25,7 +25,7 @@ router = APIRouter(prefix="/v1/promises", tags=["promises"], responses=ERRORS)
 
 
 @router.post("", response_model=PromisePublic, status_code=201)
-def create_promise(body: PromiseCreate, _: StorefrontCaller, live: LiveDep) -> PromisePublic:
+async def create_promise(body: PromiseCreate, _: StorefrontCaller, live: LiveDep) -> PromisePublic:
     """The windows that can be promised now, earliest (``asap``) first, each with the site that would serve it
     and a confidence; their stock is held until ``expires_at``. No slots, with a ``reason``, when none fits."""
     desk = live.desk()
