@@ -108,7 +108,3 @@ class RedisHolds:
     def drop(self, offer_id: str) -> None:
         """Release the offer's stock and forget it."""
         self._drop(keys=[HELD, EXPIRIES], args=[offer_id])
-
-    def drop_in(self, pipe: object, offer_id: str) -> None:
-        """Queue :meth:`drop` in a transaction."""
-        self._drop(keys=[HELD, EXPIRIES], args=[offer_id], client=pipe)  # type: ignore[arg-type]

@@ -15,6 +15,8 @@ from typing import Any
 
 from redis import Redis
 from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
 
 from api.live_store import LIVE, LiveStore
 from api.providers import make_provider
@@ -72,11 +74,9 @@ def job_record(redis: Redis, job_id: str) -> dict[str, Any] | None:
 
 
 def _rq_status(redis: Redis, job_id: str) -> str | None:
-    from rq.job import Job
-
     try:
         return str(Job.fetch(job_id, connection=redis).get_status())
-    except Exception:  # the RQ job expired or never existed: the record says the rest
+    except NoSuchJobError:  # the RQ job expired: the record says the rest
         return None
 
 
@@ -101,7 +101,7 @@ def run_job(kind: str, params: dict[str, Any]) -> str:
     settings = get_settings()
     registry = Registry(redis)
     live_store = LiveStore(redis, registry, make_provider(settings), settings.promise_policy())
-    redis.hset(_key(job.id), mapping={"status": "started", "attempt": str(job.retries_left)})
+    redis.hset(_key(job.id), mapping={"status": "started", "retries_left": str(job.retries_left)})
     solve_params = SolveParams(
         time_limit_s=float(params["time_limit_s"]),
         solution_limit=params.get("solution_limit"),
@@ -134,7 +134,7 @@ def _plan(live_store: LiveStore, registry: Registry, params: SolveParams, job: d
         live = _insert_registered(live_store, LivePlan(problem, matrix, plan, live_store.clock(problem)))
         pipe = registry.redis.pipeline()
         pipe.hset(LIVE, "seq", job["seq"])
-        live_store.commit(live, pipe, source=job_id)
+        live_store.commit(live, pipe)
         fields["live"] = "1"
         fields["plan"] = json.dumps(plan_to_json(live.problem, live.plan))
     return fields

@@ -134,7 +134,7 @@ class LiveStore:
         with self.redis.lock(LOCK, timeout=60, blocking_timeout=30):
             yield
 
-    def commit(self, live: LivePlan, pipe: Pipeline, source: str | None = None) -> None:
+    def commit(self, live: LivePlan, pipe: Pipeline) -> None:
         """Write ``live`` (with whatever ``pipe`` already holds) in one transaction; call under :meth:`lock`."""
         pipe.hset(
             LIVE,
@@ -143,7 +143,6 @@ class LiveStore:
                 "plan": dump_plan(live.plan),
                 "states": dump_states(dict(live.states)),
                 "now_s": live.now_s,
-                **({"source": source} if source else {}),
             },
         )
         pipe.incr(LIVE_VERSION)
@@ -153,11 +152,6 @@ class LiveStore:
         self._cached = (versions, live)
         if self._desk is not None and self._desk[1].live is live:
             self._desk = (versions, self._desk[1])
-
-    def source(self) -> str | None:
-        """The id of the plan job the live plan came from."""
-        raw = self.redis.hget(LIVE, "source")
-        return raw.decode() if isinstance(raw, bytes) else raw
 
     def register(self, key: str, item_id: str, data: str) -> bool:
         """Store a site or courier (``key``: its registry hash) and carry it into the live plan; True when new."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from api.positions import Positions
 from api.store import OrderRecord
@@ -12,7 +13,7 @@ from routing import Problem
 from routing.model import Window
 from scheduling import CourierEta, LivePlan, courier_eta
 
-__all__ = ["OrderView", "at_time", "clock_of", "live_with_ping", "order_view", "windows_of"]
+__all__ = ["OrderView", "at_time", "live_with_ping", "order_index", "order_view", "order_windows", "windows_of"]
 
 
 def at_time(problem: Problem, seconds: int) -> datetime:
@@ -21,10 +22,15 @@ def at_time(problem: Problem, seconds: int) -> datetime:
     return problem.epoch + timedelta(seconds=seconds)
 
 
-def clock_of(problem: Problem, moment: datetime) -> int:
-    """An aware datetime as seconds from the problem's epoch."""
-    assert problem.epoch is not None, "live problems always have an epoch"
-    return int((moment - problem.epoch).total_seconds())
+def order_index(problem: Problem, order_id: str) -> int | None:
+    """The index of the order with this id in the live problem, or None when it is not in it."""
+    return next((k for k, o in enumerate(problem.orders) if o.id == order_id), None)
+
+
+def order_windows(problem: Problem, record: OrderRecord) -> list[dict[str, Any]]:
+    """The order's windows: as the live plan has them (a confirmed promise: the slot), else as registered."""
+    index = order_index(problem, record.id)
+    return windows_of(problem, problem.orders[index].windows) if index is not None else list(record.spec["windows"])
 
 
 def live_with_ping(live: LivePlan, courier: int, ping: tuple[float, float, float] | None) -> LivePlan:
@@ -44,12 +50,7 @@ class OrderView:
     courier: int | None = None
     site: int | None = None
     eta: CourierEta | None = None
-    stop: int | None = None
-
-    @property
-    def stops_before(self) -> int | None:
-        """Stops the courier makes before this delivery."""
-        return self.stop
+    stop: int | None = None  # the delivery among the courier's remaining stops = stops before it
 
     def eta_s(self) -> int | None:
         """Expected arrival at the door."""
@@ -63,7 +64,7 @@ class OrderView:
 def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> OrderView:
     """An order's status (event status first, then its place in the live plan) and its live ETA."""
     problem = live.problem
-    index = next((k for k, o in enumerate(problem.orders) if o.id == record.id), None)
+    index = order_index(problem, record.id)
     if record.status in ("delivered", "failed"):
         return OrderView(record.status, record.failure)
     if index is None:

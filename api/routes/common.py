@@ -8,7 +8,7 @@ from fastapi import HTTPException, Request
 
 from api.schemas import OrderPublic
 from api.store import KEYS, ApiKey, OrderRecord, Registry
-from api.views import OrderView, at_time, windows_of
+from api.views import OrderView, at_time, order_windows
 from routing import Problem, parse_problem
 from routing.errors import InputError
 from scheduling import LivePlan
@@ -44,12 +44,6 @@ def order_public(request: Request, live: LivePlan, record: OrderRecord, view: Or
     """The public form of an order and where it stands."""
     problem = live.problem
     eta = view.eta_s()
-    order = next((o for o in problem.orders if o.id == record.id), None)
-    windows = (
-        windows_of(problem, order.windows)
-        if order is not None
-        else [{"start": w["start"], "end": w["end"]} for w in record.spec["windows"]]
-    )
     return OrderPublic(
         id=record.id,
         status=view.status,
@@ -57,7 +51,7 @@ def order_public(request: Request, live: LivePlan, record: OrderRecord, view: Or
         site=problem.sites[view.site].id if view.site is not None else None,
         courier=problem.couriers[view.courier].id if view.courier is not None else None,
         eta=at_time(problem, eta) if eta is not None else None,
-        windows=windows,
+        windows=order_windows(problem, record),
         created_by=record.created_by,
         tracking_token=record.token,
         tracking_url=str(request.url_for("tracking_page", token=record.token)),

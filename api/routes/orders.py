@@ -13,7 +13,7 @@ from api.deps import Caller, CourierCaller, DispatcherCaller, LiveDep, RegistryD
 from api.routes.common import order_public, own_order, parse_order
 from api.schemas import ERRORS, EventCreate, EventPublic, OrderPublic, OrderSpec
 from api.store import OrderRecord
-from api.views import order_view
+from api.views import order_index, order_view
 from routing.errors import Conflict
 from scheduling import LivePlan
 
@@ -83,7 +83,7 @@ def post_event(
     with live.lock():
         record = registry.order(order_id)
         current = live.current()
-        index = next((k for k, o in enumerate(current.problem.orders) if o.id == order_id), None)
+        index = order_index(current.problem, order_id)
         moved, courier = _after_event(current, index, body.type)
         if caller.role == "courier" and (courier is None or current.problem.couriers[courier].id != caller.courier):
             raise HTTPException(403, f"X-API-Key: order {order_id!r} is not on courier {caller.courier!r}'s route")

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import LiveDep, RegistryDep
 from api.schemas import ERRORS, TrackingPublic
-from api.views import at_time, order_view, windows_of
+from api.views import at_time, order_view, order_windows
 
 __all__ = ["router"]
 
@@ -25,8 +25,6 @@ def tracking(token: str, registry: RegistryDep, live: LiveDep, request: Request)
     current = live.current()
     view = order_view(current, record, request.app.state.positions)
     problem = current.problem
-    order = next((o for o in problem.orders if o.id == record.id), None)
-    windows = windows_of(problem, order.windows) if order else record.spec["windows"]
     position, site = None, None
     if view.courier is not None:
         state = current.state(view.courier)
@@ -39,10 +37,10 @@ def tracking(token: str, registry: RegistryDep, live: LiveDep, request: Request)
     return TrackingPublic(
         order=record.id,
         status=view.status,
-        windows=windows,
+        windows=order_windows(problem, record),
         eta=at_time(problem, eta) if eta is not None else None,
         p_late=round(p_late, 3) if p_late is not None else None,
-        stops_before=view.stops_before,
+        stops_before=view.stop,
         courier_position=position,
         site_location=site,
         destination=(lat, lon),
