@@ -30,7 +30,7 @@ class Area:
 
     name: str
     centre: Point
-    radius_m: float = 1_200.0
+    radius_m: float = 1_000.0
 
 
 DEFAULT_AREAS = (
@@ -115,7 +115,7 @@ def _promotions(spec: HistorySpec, popularity: np.ndarray, rng: np.random.Genera
 
 
 def _day_lines(
-    spec: HistorySpec, weights: np.ndarray, orders: int, day_start_s: int, centre: Point, rng: np.random.Generator
+    spec: HistorySpec, weights: np.ndarray, orders: int, day_start_s: int, area: Area, rng: np.random.Generator
 ) -> list[np.ndarray]:
     """Columns (time, order, item, quantity, lat, lon) of one area's orders on one day; orders numbered from 0."""
     sizes = 1 + rng.poisson(spec.basket_mean - 1, orders)
@@ -125,10 +125,10 @@ def _day_lines(
     quantity = quantity + (rng.random(len(quantity)) < 0.2)
     hours = rng.choice(24, size=orders, p=HOUR_PROFILE / HOUR_PROFILE.sum())
     seconds = day_start_s + hours * 3600 + rng.integers(0, 3600, orders)
-    radius_deg = np.sqrt(rng.random(orders)) * 1_000.0 / 111_000.0
+    radius_deg = np.sqrt(rng.random(orders)) * area.radius_m / 111_000.0
     angle = rng.random(orders) * 2 * np.pi
-    lat = centre[0] + radius_deg * np.sin(angle)
-    lon = centre[1] + radius_deg * np.cos(angle) / np.cos(np.radians(centre[0]))
+    lat = area.centre[0] + radius_deg * np.sin(angle)
+    lon = area.centre[1] + radius_deg * np.cos(angle) / np.cos(np.radians(area.centre[0]))
     o = pairs[:, 0]
     return [seconds[o], o, pairs[:, 1], quantity, lat[o], lon[o]]
 
@@ -157,7 +157,7 @@ def generate_history(spec: HistorySpec | None = None, seed: int = 0) -> Generate
         for a, area in enumerate(spec.areas):
             weights = popularity[:, a] * life[:, day] * uplift
             expected[:, a, day] = mean_orders * spec.basket_mean * 1.2 * weights / weights.sum()
-            cols = _day_lines(spec, weights, int(rng.poisson(mean_orders)), epoch + day * DAY_S, area.centre, rng)
+            cols = _day_lines(spec, weights, int(rng.poisson(mean_orders)), epoch + day * DAY_S, area, rng)
             cols[1] = cols[1] + next_order
             next_order = int(cols[1].max()) + 1 if len(cols[1]) else next_order
             for k in range(6):

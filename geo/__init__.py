@@ -1,5 +1,6 @@
 """Coordinates, distances, travel-time matrices, road graphs and service zones."""
 
+from geo.grid_city import GridCityProvider
 from geo.haversine import EARTH_RADIUS_M, haversine_m, haversine_matrix_m
 from geo.matrix import LegProvider, Matrix, MatrixProvider, Point
 from geo.profiles import SPEED_KPH, speed_kph
@@ -11,6 +12,7 @@ __all__ = [
     "EARTH_RADIUS_M",
     "HIGHWAY_SPEED_KPH",
     "SPEED_KPH",
+    "GridCityProvider",
     "LegProvider",
     "Matrix",
     "MatrixProvider",

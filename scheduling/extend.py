@@ -1,4 +1,5 @@
-"""Adding orders to a problem under way: the new orders, their matrix rows and columns, and the plan's nodes.
+"""Adding orders to a problem under way (the new orders, their matrix rows and columns, the plan's nodes), and
+dropping the finished ones so that a day-long live plan stays small.
 
 Matrix nodes keep the order :meth:`routing.Problem.locations` fixes (sites, deliveries, pickups), so new
 deliveries go in before the pickups, and the plan's pickup stops move along by the number of new orders.
@@ -6,7 +7,7 @@ deliveries go in before the pickups, and the plan's pickup stops move along by t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -15,7 +16,7 @@ from geo.matrix import LegProvider, Matrix, Point
 from routing.model import Order, Problem
 from routing.plan import Plan
 
-__all__ = ["add_orders"]
+__all__ = ["add_orders", "drop_orders"]
 
 
 def _grow(old: np.ndarray, keep: np.ndarray, added: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -55,3 +56,29 @@ def add_orders(
         durations[profile] = _grow(matrix.duration_s[profile], keep, added, out_s, in_s)
     routes = tuple(replace(r, stops=tuple(replace(s, node=int(keep[s.node])) for s in r.stops)) for r in plan.routes)
     return grown, Matrix(distances, durations), replace(plan, routes=routes)
+
+
+def drop_orders(problem: Problem, matrix: Matrix, plan: Plan, gone: Collection[int]) -> tuple[Problem, Matrix, Plan]:
+    """Return the problem without orders ``gone`` (indices; none may be on a route), its matrix without their
+    nodes, and ``plan`` renumbered to match; orders of ``gone`` in ``plan.unassigned`` are dropped from it."""
+    on_routes = {o for r in plan.routes for o in r.orders} & set(gone)
+    if on_routes:
+        raise ValueError(f"orders {sorted(on_routes)[:5]} are still on a route")
+    kept = [o for o in range(len(problem.orders)) if o not in gone]
+    renumber = {o: k for k, o in enumerate(kept)}
+    pickups = [o for o in problem.pickup_orders if o not in gone]
+    nodes = [*range(len(problem.sites)), *(problem.delivery_node(o) for o in kept)]
+    nodes += [problem.pickup_node[o] for o in pickups]
+    new_node = {old: new for new, old in enumerate(nodes)}
+    index = np.array(nodes, dtype=np.int64)
+    smaller = Matrix(
+        {p: a[np.ix_(index, index)] for p, a in matrix.distance_m.items()},
+        {p: a[np.ix_(index, index)] for p, a in matrix.duration_s.items()},
+    )
+    routes = tuple(
+        replace(r, stops=tuple(replace(s, order=renumber[s.order], node=new_node[s.node]) for s in r.stops))
+        for r in plan.routes
+    )
+    unassigned = tuple(replace(u, order=renumber[u.order]) for u in plan.unassigned if u.order not in gone)
+    trimmed = replace(problem, orders=tuple(problem.orders[o] for o in kept))
+    return trimmed, smaller, replace(plan, routes=routes, unassigned=unassigned)

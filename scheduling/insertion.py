@@ -68,6 +68,7 @@ class _Positions:
     latest_s: np.ndarray
     variance: np.ndarray
     base_m: np.ndarray
+    leave_limit_s: np.ndarray
 
 
 def _latest_start(windows: Sequence[Window], bound_s: float) -> float:
@@ -76,11 +77,13 @@ def _latest_start(windows: Sequence[Window], bound_s: float) -> float:
 
 
 def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[tuple[float, ...]]:
-    """Rows ``(slot, from, to, ready, after_ready, leave_by, latest, variance)`` for every place in the route.
+    """Rows ``(slot, from, to, ready, after_ready, leave_by, latest, variance, leave_limit)`` for every place in
+    the route.
 
     Leaving the site at ``t`` (no earlier than ``ready``, the shift start or opening), the courier leaves the stop
     before the place at ``max(leave_by, t + after_ready)``: waits for windows make it a max-plus function of
-    ``t``, so a request at any later time costs no new pass over the route.
+    ``t``, so a request at any later time costs no new pass over the route. ``leave_limit`` is the latest ``t``
+    that keeps every stop before the place on time (a new basket makes the whole route wait for it).
     """
     problem = live.problem
     c = problem.couriers[courier]
@@ -91,6 +94,8 @@ def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[
     leave_by, after_ready = [-math.inf], [0]
     starts: list[int] = []
     variance = [0.0]
+    leave_limit = [math.inf]
+    arrive_after: list[int] = []
     depart = max(live.now_s, ready)
     for k, stop in enumerate(stops):
         leg = int(duration[nodes[k], nodes[k + 1]])
@@ -99,6 +104,7 @@ def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[
         window_start = max(w.start_s for w in windows if w.start_s <= start)
         service = problem.stop_service_s(stop.order, stop.kind)
         starts.append(start)
+        arrive_after.append(after_ready[-1] + leg)
         depart = start + service
         leave_by.append(max(window_start, leave_by[-1] + leg) + service)
         after_ready.append(after_ready[-1] + leg + service)
@@ -109,8 +115,10 @@ def _route_positions(live: LivePlan, courier: int, route: Route | None) -> list[
         stop = stops[k]
         bound = latest[0] - int(duration[nodes[k + 1], nodes[k + 2]]) - problem.stop_service_s(stop.order, stop.kind)
         latest.insert(0, max(_latest_start(problem.stop_windows(stop.order, stop.kind), bound), starts[k]))
+    for k in range(len(stops)):
+        leave_limit.append(min(leave_limit[-1], latest[k] - arrive_after[k]))
     return [
-        (p, nodes[p], nodes[p + 1], ready, after_ready[p], leave_by[p], latest[p], variance[p])
+        (p, nodes[p], nodes[p + 1], ready, after_ready[p], leave_by[p], latest[p], variance[p], leave_limit[p])
         for p in range(len(stops) + 1)
     ]
 
@@ -145,6 +153,7 @@ class InsertionIndex:
             latest_s=table[:, 7].astype(np.int64),
             variance=table[:, 8],
             base_m=self.live.matrix.distance_m[profile][from_node, to_node],
+            leave_limit_s=np.nan_to_num(table[:, 9], posinf=2**62).astype(np.int64),
         )
 
     @property
@@ -167,11 +176,12 @@ class InsertionIndex:
         request at ``now_s`` (no earlier than the live plan's time); ``None`` when there is none."""
         best: Insertion | None = None
         for profile, pos in self._positions.items():
-            leave = np.maximum(pos.leave_by_s, np.maximum(pos.ready_s, now_s) + pos.after_ready_s)
+            depart = np.maximum(pos.ready_s, now_s)
+            leave = np.maximum(pos.leave_by_s, depart + pos.after_ready_s)
             arrival = leave + point.to_s[profile][pos.from_node]
             start = np.maximum(arrival, window.start_s)
             latest = pos.latest_s - service_s - point.from_s[profile][pos.to_node]
-            ok = allowed[pos.courier] & (start <= np.minimum(window.end_s, latest))
+            ok = allowed[pos.courier] & (start <= np.minimum(window.end_s, latest)) & (depart <= pos.leave_limit_s)
             if not ok.any():
                 continue
             detour = point.to_m[profile][pos.from_node] + point.from_m[profile][pos.to_node] - pos.base_m

@@ -28,7 +28,8 @@ def place_order(
     leave = live.now_s if ready_s is None else ready_s
     old = live.routes.get(courier)
     refs: list[StopRef] = [(s.order, s.kind) for s in old.stops] if old is not None else []
-    before = time_route(live.problem, live.matrix, courier, refs, not_before_s=leave)
+    start = old.start_s if old is not None else None
+    before = time_route(live.problem, live.matrix, courier, refs, depart_s=start)
     problem, matrix, plan = add_orders(live.problem, live.matrix, live.plan, [order], provider)
     new = len(problem.orders) - 1
     refs.insert(insertion.slot, (new, "delivery"))

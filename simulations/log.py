@@ -1,0 +1,72 @@
+"""What a simulated day records: every order's fate, every trip a courier made, the couriers and the re-plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from geo.matrix import Point
+from routing.model import Window
+
+__all__ = ["CourierLog", "DayLog", "OrderLog", "TripLog"]
+
+
+@dataclass
+class OrderLog:
+    """One order: placed at ``placed_s``; ``status`` ends as ``delivered``, ``failed`` or ``refused`` (with a
+    ``reason`` for the last two); the promised window, who served it and when the courier reached the door;
+    ``etas`` are the ``(time, predicted arrival)`` samples taken while it was on its way."""
+
+    id: str
+    placed_s: int
+    area: str
+    location: Point
+    status: str = "pending"
+    reason: str | None = None
+    promised: Window | None = None
+    asap: bool = False
+    site: str | None = None
+    site_kind: str | None = None
+    courier: str | None = None
+    arrival_s: int | None = None
+    etas: list[tuple[int, int]] = field(default_factory=list)
+    eta_updates: int = 0
+
+
+@dataclass(frozen=True)
+class TripLog:
+    """One trip: a courier leaves its site, serves ``orders`` and comes back; ``path`` is the places visited."""
+
+    courier: str
+    site: str
+    start_s: int
+    end_s: int
+    distance_m: int
+    orders: tuple[str, ...]
+    path: tuple[Point, ...]
+
+
+@dataclass(frozen=True)
+class CourierLog:
+    """A courier of the day with its shift."""
+
+    id: str
+    site: str
+    profile: str
+    shift: Window
+
+
+@dataclass
+class DayLog:
+    """The record of one simulated day of scenario ``scenario`` with ``seed``."""
+
+    scenario: str
+    seed: int
+    epoch: datetime | None
+    orders: list[OrderLog]
+    trips: list[TripLog]
+    couriers: list[CourierLog]
+    site_kinds: dict[str, str]
+    replans: int = 0
+    replans_kept: int = 0
+    wall_s: float = 0.0
