@@ -1,4 +1,4 @@
-"""The ``lastmile`` command line: solve, demo, bench, schema, check, promise, forecasting, serve, worker."""
+"""The ``lastmile`` command line: solve, bench, schema, check, promise, forecasting, simulate, demo, serve, worker."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from api.cli_common import console, provider, run, show_clock, write_json
 from api.cli_forecast import forecast_command, generate_history_command, preposition_command
 from api.cli_schedule import check_command, promise_command
 from api.cli_serve import serve_command, worker_command
+from api.cli_simulate import demo_command, simulate_command
 from geo import MatrixProvider
 from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
@@ -140,31 +141,6 @@ def solve_command(
     run(body)
 
 
-@app.command("demo")
-def demo_command(
-    out_dir: Annotated[Path, typer.Option("--out-dir", help="where to write plan.json and routes.geojson")] = Path("."),
-    time_limit: TimeLimit = 20.0,
-) -> None:
-    """Solve the shipped sample: a morning in central Helsinki on the real street network."""
-
-    def body() -> None:
-        sample = REPO_DATA / "sample_problem.json"
-        if not sample.exists():
-            raise InputError(f"demo: {sample} is missing; install from a checkout with `pip install -e .`")
-        out_dir.mkdir(parents=True, exist_ok=True)
-        _solve_and_write(
-            sample,
-            out_dir / "plan.json",
-            out_dir / "routes.geojson",
-            SolveParams(time_limit_s=time_limit, workers=CORES),
-            0,
-            REPO_DATA / "helsinki.osm.pbf",
-            REPO_DATA.parent / ".lastmile-cache",
-        )
-
-    run(body)
-
-
 @app.command("schema")
 def schema_command() -> None:
     """Print the JSON Schema of the problem format."""
@@ -195,5 +171,7 @@ app.command("promise")(promise_command)
 app.command("generate-history")(generate_history_command)
 app.command("forecast")(forecast_command)
 app.command("preposition")(preposition_command)
+app.command("simulate")(simulate_command)
+app.command("demo")(demo_command)
 app.command("serve")(serve_command)
 app.command("worker")(worker_command)

@@ -9,6 +9,7 @@ import typer
 from api.cli_common import console, run
 from api.settings import get_settings
 from routing.errors import InputError
+from simulations.batch import QUEUE as SIMULATION_QUEUE
 
 __all__ = ["serve_command", "worker_command"]
 
@@ -56,7 +57,7 @@ def worker_command(
         int, typer.Option("--maintenance-s", help="how often to look for jobs of dead workers to retry")
     ] = 60,
 ) -> None:
-    """Run an RQ worker for solve jobs; start as many as you like, on any machine that reaches the Redis."""
+    """Run an RQ worker for solve jobs and simulated days; start as many as you like, wherever Redis is reached."""
 
     def body() -> None:
         from redis import Redis
@@ -65,8 +66,12 @@ def worker_command(
         _redis_ok()
         settings = get_settings()
         redis = Redis.from_url(settings.redis_url)
-        worker = Worker([Queue(settings.queue, connection=redis)], connection=redis, maintenance_interval=maintenance_s)
-        console.print(f"lastmile worker {worker.name} on queue {settings.queue!r}, Redis {settings.redis_url}")
+        queues = [Queue(name, connection=redis) for name in (settings.queue, SIMULATION_QUEUE)]
+        worker = Worker(queues, connection=redis, maintenance_interval=maintenance_s)
+        console.print(
+            f"lastmile worker {worker.name} on queues {settings.queue!r} and {SIMULATION_QUEUE!r}, "
+            f"Redis {settings.redis_url}"
+        )
         worker.work(burst=burst, logging_level="WARNING")
 
     run(body)

@@ -1,0 +1,128 @@
+"""The KPIs of a simulated day, computed from its log alone."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulations.log import DayLog, OrderLog
+
+__all__ = ["ETA_HORIZONS_MIN", "KPI_TABLE", "Kpis", "day_kpis", "mean_kpis"]
+
+ETA_HORIZONS_MIN = (30, 10, 2)
+"""Minutes before the courier reached the door at which the ETA error is measured."""
+
+
+@dataclass(frozen=True)
+class Kpis:
+    """What an analyst compares. Rates are shares (0–1); times are minutes; ``eta_mae_min`` maps minutes before
+    arrival to the mean absolute error of the ETA predicted then (``nan`` when no order had a prediction then)."""
+
+    orders: float
+    accepted: float
+    refused: float
+    delivered: float
+    failed: float
+    acceptance_rate: float
+    on_time_rate: float
+    late_over_60: float
+    delivery_mean_min: float
+    delivery_p90_min: float
+    utilisation: float
+    orders_per_courier_hour: float
+    km_per_order: float
+    forward_share: float
+    eta_mae_min: dict[int, float]
+    eta_updates_per_order: float
+    overtime_min: float
+    refused_by_reason: dict[str, float]
+
+
+def _eta_errors(reached: Sequence[OrderLog], minutes: int) -> list[float]:
+    errors = []
+    for order in reached:
+        assert order.arrival_s is not None
+        before = [eta for t, eta in order.etas if t <= order.arrival_s - minutes * 60]
+        if before:
+            errors.append(abs(before[-1] - order.arrival_s) / 60)
+    return errors
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(np.mean(values)) if len(values) else float("nan")
+
+
+def day_kpis(log: DayLog) -> Kpis:
+    """The KPIs of one day: ``on_time_rate`` counts the doors reached by the end of the promised window among
+    the orders a courier reached; delivery time runs from the order to the door; utilisation is time out on
+    trips over shift time; ``forward_share`` is the share of reached orders served from forward warehouses."""
+    orders = log.orders
+    status = Counter(o.status for o in orders)
+    reached = [o for o in orders if o.arrival_s is not None and o.promised is not None]
+    late = [o for o in reached if o.arrival_s is not None and o.promised and o.arrival_s > o.promised.end_s]
+    minutes = [((o.arrival_s or 0) - o.placed_s) / 60 for o in reached]
+    shift_s = sum(c.shift.end_s - c.shift.start_s for c in log.couriers)
+    out_s = sum(t.end_s - t.start_s for t in log.trips)
+    last_back = {t.courier: max(t.end_s, 0) for t in sorted(log.trips, key=lambda t: t.end_s)}
+    overtime = sum(max(0, last_back.get(c.id, 0) - c.shift.end_s) for c in log.couriers)
+    accepted = len(orders) - status["refused"]
+    return Kpis(
+        orders=len(orders),
+        accepted=accepted,
+        refused=status["refused"],
+        delivered=status["delivered"],
+        failed=status["failed"],
+        acceptance_rate=accepted / len(orders) if orders else float("nan"),
+        on_time_rate=1 - len(late) / len(reached) if reached else float("nan"),
+        late_over_60=sum(1 for o in late if o.promised and (o.arrival_s or 0) > o.promised.end_s + 3600),
+        delivery_mean_min=_mean(minutes),
+        delivery_p90_min=float(np.percentile(minutes, 90)) if minutes else float("nan"),
+        utilisation=out_s / shift_s if shift_s else float("nan"),
+        orders_per_courier_hour=len(reached) / (shift_s / 3600) if shift_s else float("nan"),
+        km_per_order=sum(t.distance_m for t in log.trips) / 1000 / len(reached) if reached else float("nan"),
+        forward_share=sum(1 for o in reached if o.site_kind == "forward_warehouse") / len(reached)
+        if reached
+        else float("nan"),
+        eta_mae_min={m: _mean(_eta_errors(reached, m)) for m in ETA_HORIZONS_MIN},
+        eta_updates_per_order=_mean([o.eta_updates for o in reached]),
+        overtime_min=overtime / 60,
+        refused_by_reason=dict(Counter(o.reason or "" for o in orders if o.status == "refused")),
+    )
+
+
+def mean_kpis(days: Sequence[Kpis]) -> Kpis:
+    """The mean of several days' KPIs (seeds of one scenario), field by field."""
+
+    def avg(name: str) -> float:
+        return float(np.nanmean([getattr(d, name) for d in days]))
+
+    reasons = {r for d in days for r in d.refused_by_reason}
+    return Kpis(
+        **{f: avg(f) for f in Kpis.__dataclass_fields__ if f not in ("eta_mae_min", "refused_by_reason")},
+        eta_mae_min={m: float(np.nanmean([d.eta_mae_min[m] for d in days])) for m in ETA_HORIZONS_MIN},
+        refused_by_reason={r: float(np.mean([d.refused_by_reason.get(r, 0) for d in days])) for r in sorted(reasons)},
+    )
+
+
+KPI_TABLE: tuple[tuple[str, str, str], ...] = (
+    ("orders", "orders", "{:.0f}"),
+    ("accepted", "accepted", "{:.0f}"),
+    ("refused", "refused", "{:.0f}"),
+    ("delivered", "delivered", "{:.0f}"),
+    ("failed", "failed (customer absent or not delivered)", "{:.0f}"),
+    ("acceptance_rate", "acceptance rate", "{:.1%}"),
+    ("on_time_rate", "on time (by the end of the promised window)", "{:.1%}"),
+    ("late_over_60", "more than 60 min late", "{:.0f}"),
+    ("delivery_mean_min", "delivery time from order, mean (min)", "{:.1f}"),
+    ("delivery_p90_min", "delivery time from order, p90 (min)", "{:.1f}"),
+    ("utilisation", "courier utilisation (time on trips / shift)", "{:.1%}"),
+    ("orders_per_courier_hour", "orders per courier-hour", "{:.2f}"),
+    ("km_per_order", "km per order", "{:.2f}"),
+    ("forward_share", "served from forward warehouses", "{:.1%}"),
+    ("eta_updates_per_order", "ETA changes ≥ 5 min per order", "{:.2f}"),
+    ("overtime_min", "overtime after shifts, all couriers (min)", "{:.0f}"),
+)
+"""``(field, label, format)`` rows of the report's KPI table."""
