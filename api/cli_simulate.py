@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -59,8 +59,7 @@ def _on_queue(runs: Sequence[tuple[Scenario, int]], redis_url: str) -> list[DayL
     failed = [j.id for j in jobs if j.get_status() == "failed"]
     if failed:
         raise RuntimeError(f"simulation jobs failed on the workers: {', '.join(failed)}")
-    days: list[DayLog] = [j.return_value() for j in jobs]
-    return days
+    return [cast(DayLog, j.return_value()) for j in jobs]
 
 
 def _simulate(paths: Sequence[Path], seeds: str | None, out: Path, workers: int, redis_url: str | None) -> None:

@@ -1,0 +1,56 @@
+"""A new basket that makes a route wait must not make its earlier stops late; finished orders can be dropped."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from geo import StraightLineProvider
+from routing import Capacity, Courier, Order, Problem, Site, Window
+from routing.plan import Plan, SolveStats
+from routing.timing import time_route
+from scheduling import Demand, LivePlan, PromiseDesk, PromisePolicy
+from scheduling.extend import add_orders, drop_orders
+
+HOUR = 3600
+SITE = (60.170, 24.940)
+
+
+def _one_courier_with_a_tight_stop() -> SimpleNamespace:
+    """One bike; order ``tight`` must be reached by 08:15 and the route leaves at 08:00 (now)."""
+    site = Site("store", "store", SITE, Window(0, 20 * HOUR), {"milk": 10})
+    bike = Courier("bike", 0, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000))
+    tight = Order("tight", (60.175, 24.940), (Window(8 * HOUR, 8 * HOUR + 900),), {"milk": 1}, service_s=60)
+    problem = Problem((site,), (bike,), (tight,), "tight")
+    provider = StraightLineProvider()
+    matrix = provider.matrix(problem.locations(), ["bike"])
+    route = time_route(problem, matrix, 0, [(0, "delivery")], not_before_s=8 * HOUR).route
+    live = LivePlan(problem, matrix, Plan((route,), (), SolveStats(0, 0, 0, "")), 8 * HOUR, {})
+    return SimpleNamespace(live=live, provider=provider)
+
+
+def test_a_basket_that_would_delay_the_departure_past_an_earlier_window_gets_no_slot() -> None:
+    world = _one_courier_with_a_tight_stop()
+    near = (60.1745, 24.9405)  # on the way: cheap to add, but its basket is ready only after 20 minutes of picking
+    slow = PromiseDesk(world.live, world.provider, PromisePolicy(prep_s=1200))
+    assert slow.offer(Demand({"milk": 1}), near, 8 * HOUR).slots == ()
+    quick = PromiseDesk(world.live, world.provider, PromisePolicy(prep_s=60))
+    offer = quick.offer(Demand({"milk": 1}), near, 8 * HOUR)
+    assert offer.slots
+    after = quick.confirm(offer.id, 0, "near", 8 * HOUR)
+    tight = next(s for s in after.plan.routes[0].stops if s.order == 0)
+    assert tight.start_s <= 8 * HOUR + 900
+
+
+def test_dropping_added_orders_gives_back_the_same_problem_matrix_and_plan() -> None:
+    world = _one_courier_with_a_tight_stop()
+    live = world.live
+    extra = [Order(f"x{k}", (60.171 + k / 1000, 24.941), (Window(9 * HOUR, 10 * HOUR),)) for k in range(3)]
+    problem, matrix, plan = add_orders(live.problem, live.matrix, live.plan, extra, world.provider)
+    assert matrix.size == live.matrix.size + 3
+    back, smaller, same = drop_orders(problem, matrix, plan, {1, 2, 3})
+    assert back == live.problem and same == live.plan
+    assert np.array_equal(smaller.duration_s["bike"], live.matrix.duration_s["bike"])
+    kept, _, renumbered = drop_orders(problem, matrix, plan, {1, 3})
+    assert [o.id for o in kept.orders] == ["tight", "x1"] and renumbered.routes[0].stops[0].order == 0
