@@ -44,14 +44,17 @@ from routing.partition import (
     tight_sites,
 )
 from routing.phases import Progress, eliminate_routes, first_search
+from routing.ruin_recreate import ruin_and_recreate
 from routing.timing import StopRef
 
 __all__ = ["solve_large"]
 
-_CONSTRUCT_SHARE = 0.3  # of the time, for the first plan
-_PART_S = (0.5, 5.0)  # bounds of one improvement sub-solve, seconds
+_CONSTRUCT_SHARE = 0.25  # of the time, for the first plan
+_PART_S = (0.5, 3.0)  # bounds of one improvement sub-solve, seconds
 _PASSES = 2.5  # the improvement loop aims to visit every route about this many times
 _MIN_S = 0.25  # no sub-problem is started with less time than this left
+_ATTEMPT_SHARE = 0.6  # of an improvement sub-solve, for emptying its shortest route
+_SECTOR = 2  # first-plan sectors have this many times ``decompose_size`` orders
 _SPARE = 2  # idle couriers offered to each sub-problem (more when it has unserved orders)
 
 Routes = dict[int, list[StopRef]]
@@ -83,6 +86,7 @@ class _Task:
     until: float
     seed: int
     anchor: int = -1  # the seed route's courier, -1 for a first-plan sector
+    eliminate: bool = True  # try to empty the shortest route (else only polish)
 
 
 def _solve_part(task: _Task) -> SearchResult | None:
@@ -100,15 +104,28 @@ def _solve_part(task: _Task) -> SearchResult | None:
     args = (shared.allowed, shared.penalty)
     if task.initial is None:
         best = first_search(problem, shared.matrix, couriers, orders, *args, params, deadline, None)
-        reserve_s = 0.3 * params.time_limit_s * (1 - params.elimination_share)
+        reserve_s, share = 0.3 * params.time_limit_s * (1 - params.elimination_share), 0.25
     else:
         model = RoutingModel(problem, shared.matrix, couriers, orders, *args)
         descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
         best = model.search(descent, deadline.remaining(), initial=task.initial)
-        reserve_s = 0.4 * params.time_limit_s
+        if best is not None and not (params.route_elimination and task.eliminate):
+            return ruin_and_recreate(problem, shared.matrix, model, best, params, deadline, task.seed)
+        params = replace(params, elimination_tries=1)
+        reserve_s, share = 0.0, _ATTEMPT_SHARE
     if best is not None and params.route_elimination:
         best = eliminate_routes(
-            problem, shared.matrix, orders, *args, best, params, deadline, None, task.seed, reserve_s=reserve_s
+            problem,
+            shared.matrix,
+            orders,
+            *args,
+            best,
+            params,
+            deadline,
+            None,
+            task.seed,
+            reserve_s=reserve_s,
+            attempt_share=share,
         )
     return best
 
@@ -279,9 +296,8 @@ def _construct(
 ) -> None:
     """A first plan: every sector solved by the whole pipeline, ``_CONSTRUCT_SHARE`` of the time in all."""
     problem = state.problem
-    parts = sectors(
-        problem, state.matrix, state.able.servable, dict(enumerate(state.able.couriers)), params.decompose_size
-    )
+    allowed = dict(enumerate(state.able.couriers))
+    parts = sectors(problem, state.matrix, state.able.servable, allowed, _SECTOR * params.decompose_size)
     stock = shared_stock(problem, tight, parts)
     waves = math.ceil(len(parts) / params.workers)
     budget_s = max(_MIN_S, _CONSTRUCT_SHARE * deadline.remaining() / waves)
@@ -335,7 +351,8 @@ def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.G
         fresh = free
     if not fresh:
         return None
-    if rng.random() < 0.5:
+    shortest = rng.random() < 0.5
+    if shortest:
         anchor = min(fresh, key=lambda c: (len(state.routes[c]), rng.random()))
     else:
         anchor = fresh[int(rng.integers(len(fresh)))]
@@ -358,7 +375,7 @@ def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.G
     sites = tight & {problem.couriers[c].site for c in couriers}
     stock = stock_left(problem, sites, state.routes, outside) if sites else {}
     initial = {c: state.routes[c] for c in chosen}
-    return _Task(tuple(couriers), tuple([*orders, *extra]), initial, stock, 0.0, 0, anchor)
+    return _Task(tuple(couriers), tuple([*orders, *extra]), initial, stock, 0.0, 0, anchor, shortest)
 
 
 def _spares(state: _State, orders: Sequence[int], seed_node: int, count: int) -> list[int]:

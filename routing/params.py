@@ -60,7 +60,7 @@ class SolveParams:
     ruin_orders: int = 12
     ruin_iterations: int | None = None
     decompose_above: int = 250
-    decompose_size: int = 150
+    decompose_size: int = 100
     decompose_parts: int | None = None
 
     def __post_init__(self) -> None:

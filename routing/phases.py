@@ -62,13 +62,15 @@ def eliminate_routes(
     seed: int,
     *,
     reserve_s: float,
+    attempt_share: float = 0.25,
 ) -> SearchResult:
     """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
 
     Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
     as soon as every order the best plan served is served again. Failed victims are not tried again until a route
     is eliminated; after ``params.elimination_tries`` failures in a row, or once only ``reserve_s`` seconds are
-    left, the rest of the time goes to polishing. Never returns worse than ``best``.
+    left, the rest of the time goes to polishing. Each attempt gets ``attempt_share`` of the time left. Never
+    returns worse than ``best``.
     """
     rng = np.random.default_rng(seed)
     tried = set[int]()
@@ -80,7 +82,8 @@ def eliminate_routes(
         tried.add(victim)
         kept = sorted(c for c in best.routes if c != victim)
         model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
-        found = attempt(problem, matrix, model, best, params, Deadline(max(deadline.remaining() / 4, 0.05)), seed)
+        limit = Deadline(max(deadline.remaining() * attempt_share, 0.05))
+        found = attempt(problem, matrix, model, best, params, limit, seed)
         if found is not None and found.served() >= best.served():
             best, tried = found, set()
     couriers = sorted(best.routes)
