@@ -302,12 +302,13 @@ def _construct(
     waves = math.ceil(len(parts) / params.workers)
     budget_s = max(_MIN_S, _CONSTRUCT_SHARE * deadline.remaining() / waves)
     pending = list(enumerate(parts))
+    counted = params.decompose_parts is not None  # searches end on their own limits, not on time slices
 
     def next_task() -> _Task | None:
         if not pending or deadline.remaining() < _MIN_S:
             return None
         k, (couriers, orders) = pending.pop(0)
-        until = time.monotonic() + min(budget_s, deadline.remaining())
+        until = time.monotonic() + (deadline.remaining() if counted else min(budget_s, deadline.remaining()))
         return _Task(tuple(couriers), tuple(orders), None, stock[k], until, seed + k)
 
     _run(pool, params.workers, state, next_task, deadline, _reporting(state, "construct", deadline, progress))
@@ -326,6 +327,7 @@ def _improve(
     rng = np.random.default_rng(seed)
     groups = max(1, sum(len(s) for s in state.routes.values()) // params.decompose_size)
     budget_s = min(max(params.workers * deadline.remaining() / (_PASSES * groups), _PART_S[0]), _PART_S[1])
+    counted = params.decompose_parts is not None
     counter = iter(range(params.decompose_parts if params.decompose_parts is not None else 1 << 62))
 
     def next_task() -> _Task | None:
@@ -334,7 +336,7 @@ def _improve(
         task = _group(state, params, tight, rng)
         if task is None:
             return None
-        until = time.monotonic() + min(budget_s, deadline.remaining())
+        until = time.monotonic() + (deadline.remaining() if counted else min(budget_s, deadline.remaining()))
         return replace(task, until=until, seed=seed + 1000 + state.solved)
 
     _run(pool, params.workers, state, next_task, deadline, _reporting(state, "improve", deadline, progress))

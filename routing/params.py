@@ -44,7 +44,8 @@ class SolveParams:
     polar angle, then, while time remains, sub-problems made of neighbouring routes of the current plan are
     re-solved from their current routes by the steps above (in ``workers`` processes at once) and merged back when
     they serve more orders, use fewer routes or cost less. ``decompose_parts`` (if set) caps how many such
-    sub-problems are solved, for repeatable tests; smaller problems are solved whole, as before.
+    sub-problems are solved and lets each search run to its own solution / iteration limits instead of a time
+    slice, for repeatable tests (set ``ruin_iterations`` too); smaller problems are solved whole, as before.
     """
 
     time_limit_s: float = 10.0
