@@ -38,6 +38,14 @@ class SolveParams:
     elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools re-insert
     them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or ``local_search``
     (the ``metaheuristic`` from the current routes).
+
+    Problems with more than ``decompose_above`` servable orders are solved by decomposition
+    (:mod:`routing.decompose`): a first plan from sub-problems of about ``decompose_size`` orders cut by site and
+    polar angle, then, while time remains, sub-problems made of neighbouring routes of the current plan are
+    re-solved from their current routes by the steps above (in ``workers`` processes at once) and merged back when
+    they serve more orders, use fewer routes or cost less. ``decompose_parts`` (if set) caps how many such
+    sub-problems are solved and lets each search run to its own solution / iteration limits instead of a time
+    slice, for repeatable tests (set ``ruin_iterations`` too); smaller problems are solved whole, as before.
     """
 
     time_limit_s: float = 10.0
@@ -52,6 +60,9 @@ class SolveParams:
     polish: str = "ruin_recreate"
     ruin_orders: int = 12
     ruin_iterations: int | None = None
+    decompose_above: int = 250
+    decompose_size: int = 100
+    decompose_parts: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -70,6 +81,13 @@ class SolveParams:
             raise InputError(f"elimination_tries: must be >= 1, got {self.elimination_tries}")
         if not 1 <= self.workers <= 64:
             raise InputError(f"workers: must be within [1, 64], got {self.workers}")
+        if self.decompose_above < 1 or self.decompose_size < 10:
+            raise InputError(
+                f"decompose_above: must be >= 1 and decompose_size >= 10, got {self.decompose_above}, "
+                f"{self.decompose_size}"
+            )
+        if self.decompose_parts is not None and self.decompose_parts < 0:
+            raise InputError(f"decompose_parts: must be >= 0 when given, got {self.decompose_parts}")
         if not 0 <= self.elimination_share <= 1:
             raise InputError(f"elimination_share: must be within [0, 1], got {self.elimination_share}")
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from multiprocessing import get_context
@@ -11,19 +10,17 @@ import numpy as np
 
 from geo.matrix import Matrix
 from routing.deadline import Deadline
+from routing.decompose import solve_large
 from routing.eligibility import Eligibility, eligibility, unserved_reason
 from routing.errors import InputError
 from routing.model import Problem
-from routing.ortools_model import RoutingModel, SearchResult
+from routing.ortools_model import SearchResult
 from routing.params import SolveParams
+from routing.phases import Progress, dropped, eliminate_routes, first_search
 from routing.plan import Plan, SolveStats, Unassigned
-from routing.ruin_recreate import ruin_and_recreate
 from routing.timing import time_route
 
 __all__ = ["Progress", "solve"]
-
-Progress = Callable[[str, float, int], None]
-"""Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
 
 _SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
 
@@ -48,11 +45,14 @@ def solve(
     able = eligibility(problem, matrix)
     phases["eligibility"] = deadline.elapsed()
     penalty = _penalties(problem, matrix, params)
+    if len(able.servable) > params.decompose_above:
+        best = solve_large(problem, matrix, able, penalty, params, deadline, progress, seed, phases)
+        return _make_plan(problem, matrix, able, best, phases, deadline)
     variants = [replace(params, first_solution=f) for f in _portfolio(params)]
     results = _run_portfolio(problem, matrix, able, penalty, variants, deadline.remaining(), progress, seed)
     phases["search"] = deadline.elapsed()
     found = [r for r in results if r is not None]
-    best = min(found, key=lambda r: (_dropped(r, penalty), len(r.routes), r.objective)) if found else None
+    best = min(found, key=lambda r: (dropped(r, penalty), len(r.routes), r.objective)) if found else None
     return _make_plan(problem, matrix, able, best, phases, deadline)
 
 
@@ -96,11 +96,6 @@ def _run_portfolio(
         return results
 
 
-def _dropped(result: SearchResult, penalty: dict[int, int]) -> int:
-    served = {o for stops in result.routes.values() for o, _ in stops}
-    return sum(p for o, p in penalty.items() if o not in served)
-
-
 def _pipeline(
     problem: Problem,
     matrix: Matrix,
@@ -113,9 +108,14 @@ def _pipeline(
 ) -> SearchResult | None:
     """One worker's search: first solution and local search, then route elimination and polish."""
     deadline = Deadline(budget_s)
-    best = _first_search(problem, matrix, able, penalty, params, deadline, progress)
+    orders, allowed = able.servable, dict(enumerate(able.couriers))
+    couriers = sorted({c for o in orders for c in able.couriers[o]})
+    best = first_search(problem, matrix, couriers, orders, allowed, penalty, params, deadline, progress)
     if best is not None and params.route_elimination:
-        best = _eliminate_routes(problem, matrix, able, penalty, best, params, deadline, progress, seed)
+        reserve_s = 0.3 * params.time_limit_s * (1 - params.elimination_share)
+        best = eliminate_routes(
+            problem, matrix, orders, allowed, penalty, best, params, deadline, progress, seed, reserve_s=reserve_s
+        )
     return best
 
 
@@ -135,98 +135,6 @@ def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[in
         longest = max(int(np.max(a)) for a in matrix.distance_m.values())
         base = 10 * (max((c.fixed_cost for c in problem.couriers), default=0) + 2 * longest + 1)
     return {o: base * (1 + order.priority) for o, order in enumerate(problem.orders)}
-
-
-def _first_search(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    params: SolveParams,
-    deadline: Deadline,
-    progress: Progress | None,
-) -> SearchResult | None:
-    orders = able.servable
-    couriers = sorted({c for o in orders for c in able.couriers[o]})
-    if not orders:
-        return None
-    model = RoutingModel(problem, matrix, couriers, orders, dict(enumerate(able.couriers)), penalty)
-    share = 1 - params.elimination_share if params.route_elimination else 1
-    return model.search(params, deadline.remaining() * share, on_solution=_reporter("search", deadline, progress))
-
-
-def _eliminate_routes(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    best: SearchResult,
-    params: SolveParams,
-    deadline: Deadline,
-    progress: Progress | None,
-    seed: int,
-) -> SearchResult:
-    """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
-
-    Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
-    as soon as every order the best plan served is served again. Failed victims are not tried again until a route
-    is eliminated; after ``params.elimination_tries`` failures in a row the rest of the time goes to polishing.
-    """
-    rng = np.random.default_rng(seed)
-    allowed = dict(enumerate(able.couriers))
-    orders, tried = able.servable, set[int]()
-    report = _reporter("route elimination", deadline, progress)
-    while deadline.remaining() > 0.3 * params.time_limit_s * (1 - params.elimination_share):
-        victims = [c for c in best.routes if c not in tried]
-        if len(best.routes) < 2 or not victims or len(tried) >= params.elimination_tries:
-            break
-        victim = min(victims, key=lambda c: (len(best.routes[c]), rng.random()))
-        tried.add(victim)
-        kept = sorted(c for c in best.routes if c != victim)
-        model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
-        attempt = _attempt(problem, matrix, model, best, params, Deadline(max(deadline.remaining() / 4, 0.05)), seed)
-        if attempt is not None and attempt.served() >= best.served():
-            best, tried = attempt, set()
-    couriers = sorted(best.routes)
-    if deadline.remaining() > 0.05 and couriers:
-        model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
-        report = _reporter("polish", deadline, progress)
-        if params.polish == "ruin_recreate":
-            return ruin_and_recreate(problem, matrix, model, best, params, deadline, seed, report)
-        polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
-        if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
-            best = polished
-    return best
-
-
-def _attempt(
-    problem: Problem,
-    matrix: Matrix,
-    model: RoutingModel,
-    best: SearchResult,
-    params: SolveParams,
-    deadline: Deadline,
-    seed: int,
-) -> SearchResult | None:
-    """Serve on ``model``'s couriers every order ``best`` serves, starting from ``best`` without the missing courier.
-
-    With ruin-and-recreate, the orders left out are re-inserted by local search, then nearby strings are ruined and
-    re-inserted until all fit; otherwise the metaheuristic runs until all are served. Stops as soon as they are.
-    """
-    initial = {c: best.routes.get(c, []) for c in model.couriers}
-    if params.polish != "ruin_recreate":
-        return model.search(params, deadline.remaining(), initial=initial, stop_when_all_served=True)
-    descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
-    start = model.search(descent, deadline.remaining(), initial=initial)
-    if start is None or start.served() >= best.served():
-        return start
-    return ruin_and_recreate(problem, matrix, model, start, params, deadline, seed, target_served=best.served())
-
-
-def _reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Callable[[int], None] | None:
-    if progress is None:
-        return None
-    return lambda objective: progress(phase, deadline.elapsed(), objective)
 
 
 def _make_plan(

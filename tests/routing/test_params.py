@@ -22,6 +22,9 @@ def test_from_toml_reads_a_solve_table(tmp_path: Path) -> None:
         ("time_limit_s = -1", "time_limit_s: must be > 0"),
         ('metaheuristic = "MAGIC"', "metaheuristic: must be one of"),
         ("workers = 0", "workers: must be within"),
+        ("decompose_size = 5", "decompose_size >= 10"),
+        ("decompose_above = 0", "decompose_above: must be >= 1"),
+        ("decompose_parts = -1", "decompose_parts: must be >= 0"),
         ("time_limit_s = ", "solver.toml: Invalid value"),
     ],
 )

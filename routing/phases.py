@@ -1,0 +1,129 @@
+"""The phases of one search on a routing model: first solution, route elimination, polish.
+
+``solve`` runs them on the whole problem; decomposition runs them on sub-problems (a subset of the couriers and
+orders) in worker processes. Nothing here knows which.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from geo.matrix import Matrix
+from routing.deadline import Deadline
+from routing.model import Problem
+from routing.ortools_model import RoutingModel, SearchResult
+from routing.params import SolveParams
+from routing.ruin_recreate import ruin_and_recreate
+
+__all__ = ["Progress", "attempt", "dropped", "eliminate_routes", "first_search", "reporter"]
+
+Progress = Callable[[str, float, int], None]
+"""Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
+
+
+def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[int] | None = None) -> int:
+    """Sum of the drop penalties of ``orders`` (default: all orders with a penalty) that ``result`` leaves out."""
+    served = {o for stops in result.routes.values() for o, _ in stops}
+    return sum(penalty[o] for o in (penalty if orders is None else orders) if o not in served)
+
+
+def first_search(
+    problem: Problem,
+    matrix: Matrix,
+    couriers: Sequence[int],
+    orders: Sequence[int],
+    allowed: Mapping[int, Sequence[int]],
+    penalty: Mapping[int, int],
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+) -> SearchResult | None:
+    """A first solution of ``orders`` on ``couriers`` and the metaheuristic, for the first-search share of the time."""
+    if not orders:
+        return None
+    model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
+    share = 1 - params.elimination_share if params.route_elimination else 1
+    return model.search(params, deadline.remaining() * share, on_solution=reporter("search", deadline, progress))
+
+
+def eliminate_routes(
+    problem: Problem,
+    matrix: Matrix,
+    orders: Sequence[int],
+    allowed: Mapping[int, Sequence[int]],
+    penalty: Mapping[int, int],
+    best: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+    seed: int,
+    *,
+    reserve_s: float,
+    attempt_share: float = 0.25,
+) -> SearchResult:
+    """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
+
+    Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
+    as soon as every order the best plan served is served again. Failed victims are not tried again until a route
+    is eliminated; after ``params.elimination_tries`` failures in a row, or once only ``reserve_s`` seconds are
+    left, the rest of the time goes to polishing. Each attempt gets ``attempt_share`` of the time left. Never
+    returns worse than ``best``.
+    """
+    rng = np.random.default_rng(seed)
+    tried = set[int]()
+    while deadline.remaining() > reserve_s:
+        victims = [c for c in best.routes if c not in tried]
+        if len(best.routes) < 2 or not victims or len(tried) >= params.elimination_tries:
+            break
+        victim = min(victims, key=lambda c: (len(best.routes[c]), rng.random()))
+        tried.add(victim)
+        kept = sorted(c for c in best.routes if c != victim)
+        model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
+        limit = Deadline(max(deadline.remaining() * attempt_share, 0.05))
+        found = attempt(problem, matrix, model, best, params, limit, seed)
+        if found is not None and found.served() >= best.served():
+            best, tried = found, set()
+    couriers = sorted(best.routes)
+    if deadline.remaining() > 0.05 and couriers:
+        model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
+        report = reporter("polish", deadline, progress)
+        if params.polish == "ruin_recreate":
+            return ruin_and_recreate(problem, matrix, model, best, params, deadline, seed, report)
+        polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
+        if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
+            best = polished
+    return best
+
+
+def attempt(
+    problem: Problem,
+    matrix: Matrix,
+    model: RoutingModel,
+    best: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    seed: int,
+) -> SearchResult | None:
+    """Serve on ``model``'s couriers every order ``best`` serves, starting from ``best`` without the missing courier.
+
+    With ruin-and-recreate, the orders left out are re-inserted by local search, then nearby strings are ruined and
+    re-inserted until all fit; otherwise the metaheuristic runs until all are served. Stops as soon as they are.
+    """
+    initial = {c: best.routes.get(c, []) for c in model.couriers}
+    if params.polish != "ruin_recreate":
+        return model.search(params, deadline.remaining(), initial=initial, stop_when_all_served=True)
+    descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
+    start = model.search(descent, deadline.remaining(), initial=initial)
+    if start is None or start.served() >= best.served():
+        return start
+    return ruin_and_recreate(problem, matrix, model, start, params, deadline, seed, target_served=best.served())
+
+
+def reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Callable[[int], None] | None:
+    """A solution callback that reports ``(phase, elapsed, objective)`` to ``progress``, or ``None``."""
+    if progress is None:
+        return None
+    return lambda objective: progress(phase, deadline.elapsed(), objective)

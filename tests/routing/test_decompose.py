@@ -1,0 +1,117 @@
+"""Decomposition, forced on small real instances with a low ``decompose_above``.
+
+Every search stops on solution or iteration limits (``decompose_parts`` sub-problems, ``ruin_iterations`` rounds,
+greedy descent to a local optimum) and runs in one process, so results are exact at seed 0; the time limit is only
+a guard. Feasibility is judged by the independent checker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from benchmarks.checker import check_routes
+from benchmarks.convert import instance_to_problem, plan_to_routes
+from benchmarks.instances import read_instance
+from routing import Capacity, Plan, Problem, Reason, SolveParams, solve
+from routing.decompose import _State, _Task
+from routing.eligibility import eligibility
+from routing.ortools_model import SearchResult
+from routing.solve import _penalties
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+PARAMS = SolveParams(
+    time_limit_s=600,
+    solution_limit=200,
+    metaheuristic="GREEDY_DESCENT",
+    ruin_iterations=4,
+    decompose_above=20,
+    decompose_size=12,
+    decompose_parts=6,
+)
+
+
+def solve_file(file: str, set_name: str, params: SolveParams) -> tuple[Plan, float, int]:
+    """Solve an instance; return the plan, its checked distance and routes (asserting feasibility)."""
+    instance = read_instance(DATA / file, set_name)
+    problem, matrix, nodes = instance_to_problem(instance)
+    plan = solve(problem, matrix, params=params, seed=0)
+    check = check_routes(instance, plan_to_routes(plan, nodes))
+    assert check.feasible, check.violations
+    return plan, check.distance, check.vehicles
+
+
+@pytest.mark.parametrize(("file", "set_name"), [("R101.txt", "vrptw/solomon"), ("lr201.txt", "pdptw/li_lim_100")])
+def test_serves_everything_feasibly_and_never_worse_than_the_first_plan(file: str, set_name: str) -> None:
+    first, first_distance, first_routes = solve_file(file, set_name, replace(PARAMS, decompose_parts=0))
+    plan, distance, routes = solve_file(file, set_name, PARAMS)
+    assert plan.stats.status == first.stats.status == "DECOMPOSED"
+    assert plan.is_complete() and first.is_complete()
+    assert (routes, plan.stats.objective) <= (first_routes, first.stats.objective)
+    assert plan.stats.objective < first.stats.objective  # six sub-problems improve a sector-cut first plan
+    assert distance <= first_distance * 1.001 or routes < first_routes
+
+
+def test_pickup_and_delivery_pairs_stay_on_one_route_in_order() -> None:
+    plan, _, _ = solve_file("lc101.txt", "pdptw/li_lim_100", PARAMS)
+    for route in plan.routes:
+        kinds = {(s.order, s.kind): k for k, s in enumerate(route.stops)}
+        for order in route.orders:
+            assert kinds[(order, "pickup")] < kinds[(order, "delivery")]
+
+
+def test_repeatable_at_seed_0() -> None:
+    a, distance_a, _ = solve_file("R101.txt", "vrptw/solomon", PARAMS)
+    b, distance_b, _ = solve_file("R101.txt", "vrptw/solomon", PARAMS)
+    assert [r.orders for r in a.routes] == [r.orders for r in b.routes]
+    assert distance_a == distance_b
+
+
+def test_two_worker_processes_give_a_feasible_complete_plan() -> None:
+    plan, _, _ = solve_file("R101.txt", "vrptw/solomon", replace(PARAMS, workers=2))
+    assert plan.is_complete()
+
+
+def test_below_the_threshold_the_whole_problem_is_solved_as_before() -> None:
+    plan, _, _ = solve_file("R101.txt", "vrptw/solomon", replace(PARAMS, decompose_above=100))
+    assert plan.stats.status != "DECOMPOSED"
+
+
+def two_sites(street: SimpleNamespace) -> Problem:
+    """Two stores 20 km apart with 15 bottles of milk each, 6 couriers each carrying at most 4 bottles, and 66
+    orders of one bottle spread between the stores: each store's stock, not the fleet, limits what it serves."""
+    sites = (street.site("w", 0.0, {"milk": 15}), street.site("e", 20.0, {"milk": 15}))
+    couriers = tuple(street.courier(f"c{k}", k % 2, capacity=Capacity(4_000)) for k in range(12))
+    orders = tuple(street.order(f"o{k}", 0.3 * k) for k in range(66))
+    return Problem(sites, couriers, orders)
+
+
+def test_sub_problems_share_each_sites_stock(street: SimpleNamespace) -> None:
+    problem = two_sites(street)
+    params = replace(PARAMS, decompose_above=4, decompose_size=10, decompose_parts=8)
+    plan = solve(problem, street.matrix(problem), params=params, seed=0)
+    assert plan.stats.status == "DECOMPOSED"
+    used = {0: 0, 1: 0}
+    for route in plan.routes:
+        used[route.site] += len(route.orders)
+    assert used == {0: 15, 1: 15}
+    assert {u.reason for u in plan.unassigned} == {Reason.NO_STOCK}
+    assert len(plan.unassigned) == 36
+
+
+def test_a_worse_sub_solution_is_not_merged() -> None:
+    problem, matrix, _ = instance_to_problem(read_instance(DATA / "R101.txt", "vrptw/solomon"))
+    able = eligibility(problem, matrix)
+    state = _State(problem, matrix, able, _penalties(problem, matrix, PARAMS), matrix.distance_m["car"])
+    state.routes = {0: [(0, "delivery"), (1, "delivery")], 1: [(2, "delivery")]}
+    task = _Task((0, 1, 2), (0, 1, 2), dict(state.routes), {}, 0.0, 0)
+    assert not state.merge(task, SearchResult(dict(state.routes), 0, 1, ""))  # the same: not better
+    assert not state.merge(task, SearchResult({0: [(0, "delivery"), (1, "delivery")]}, 0, 1, ""))  # drops order 2
+    worse = {0: [(0, "delivery")], 1: [(1, "delivery")], 2: [(2, "delivery")]}  # one more route
+    assert not state.merge(task, SearchResult(worse, 0, 1, ""))
+    better = {0: [(0, "delivery"), (1, "delivery"), (2, "delivery")]}  # one route fewer
+    assert state.merge(task, SearchResult(better, 0, 1, ""))
+    assert state.routes == better
