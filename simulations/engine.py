@@ -69,6 +69,8 @@ def _policy(scenario: Scenario) -> PromisePolicy:
 
 
 def _replan_params(scenario: Scenario) -> SolveParams:
+    """One search process stopped on the scenario's solution limit, never decomposed (decomposition improves until
+    its time limit, which would make a day depend on the machine's speed)."""
     d = scenario.dispatch
     return SolveParams(
         time_limit_s=d.replan_time_limit_s,
@@ -76,6 +78,7 @@ def _replan_params(scenario: Scenario) -> SolveParams:
         route_elimination=False,
         polish="local_search",
         workers=1,
+        decompose_above=1_000_000,
     )
 
 
