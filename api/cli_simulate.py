@@ -17,9 +17,9 @@ from rich.table import Table
 from api.cli_common import console, run
 from routing.errors import InputError
 from simulations.batch import QUEUE, run_batch, run_day
-from simulations.kpis import KPI_TABLE, day_kpis, mean_kpis
+from simulations.kpis import by_scenario
 from simulations.log import DayLog
-from simulations.report import write_report
+from simulations.report import kpi_rows, write_report
 from simulations.scenario import Scenario, load_scenario
 
 __all__ = ["demo_command", "simulate_command"]
@@ -90,16 +90,13 @@ def _simulate(paths: Sequence[Path], seeds: str | None, out: Path, workers: int,
 
 
 def _print_kpis(days: Sequence[DayLog]) -> None:
-    names = list(dict.fromkeys(d.scenario for d in days))
-    kpis = [mean_kpis([day_kpis(d) for d in days if d.scenario == n]) for n in names]
+    header, *rows = kpi_rows(*by_scenario(days))
     table = Table(title="simulated day: KPIs (mean over seeds)")
-    table.add_column("KPI")
-    for name in names:
+    table.add_column(header[0])
+    for name in header[1:]:
         table.add_column(name, justify="right")
-    for field, label, fmt in KPI_TABLE:
-        table.add_row(label, *(fmt.format(getattr(k, field)) for k in kpis))
-    for m in (30, 10, 2):
-        table.add_row(f"ETA error {m} min before (min)", *(f"{k.eta_mae_min[m]:.1f}" for k in kpis))
+    for row in rows:
+        table.add_row(*row)
     Console().print(table)
 
 

@@ -272,10 +272,9 @@ class _Day:
             return
         self.replans += 1
         new, _ = reoptimise(live, _replan_params(self.scenario), seed=self.scenario.seed + self.replans)
-        served = sum(len(r.orders) for r in live.plan.routes)
-        now_served = sum(len(r.orders) for r in new.plan.routes)
-        shorter = sum(r.distance_m for r in new.plan.routes) < sum(r.distance_m for r in live.plan.routes)
-        if now_served < served or (now_served == served and not shorter):
+        before, after = live.plan.summary, new.plan.summary
+        shorter = after.distance_m < before.distance_m
+        if after.orders_served < before.orders_served or (after.orders_served == before.orders_served and not shorter):
             return
         routes = []
         for route in new.plan.routes:

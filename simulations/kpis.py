@@ -10,7 +10,7 @@ import numpy as np
 
 from simulations.log import DayLog, OrderLog
 
-__all__ = ["ETA_HORIZONS_MIN", "KPI_TABLE", "Kpis", "day_kpis", "mean_kpis"]
+__all__ = ["ETA_HORIZONS_MIN", "KPI_TABLE", "Kpis", "by_scenario", "day_kpis", "mean_kpis"]
 
 ETA_HORIZONS_MIN = (30, 10, 2)
 """Minutes before the courier reached the door at which the ETA error is measured."""
@@ -66,7 +66,9 @@ def day_kpis(log: DayLog) -> Kpis:
     minutes = [((o.arrival_s or 0) - o.placed_s) / 60 for o in reached]
     shift_s = sum(c.shift.end_s - c.shift.start_s for c in log.couriers)
     out_s = sum(t.end_s - t.start_s for t in log.trips)
-    last_back = {t.courier: max(t.end_s, 0) for t in sorted(log.trips, key=lambda t: t.end_s)}
+    last_back: dict[str, int] = {}
+    for trip in log.trips:
+        last_back[trip.courier] = max(trip.end_s, last_back.get(trip.courier, 0))
     overtime = sum(max(0, last_back.get(c.id, 0) - c.shift.end_s) for c in log.couriers)
     accepted = len(orders) - status["refused"]
     return Kpis(
@@ -105,6 +107,12 @@ def mean_kpis(days: Sequence[Kpis]) -> Kpis:
         eta_mae_min={m: float(np.nanmean([d.eta_mae_min[m] for d in days])) for m in ETA_HORIZONS_MIN},
         refused_by_reason={r: float(np.mean([d.refused_by_reason.get(r, 0) for d in days])) for r in sorted(reasons)},
     )
+
+
+def by_scenario(days: Sequence[DayLog]) -> tuple[list[str], list[Kpis]]:
+    """The scenarios of ``days`` in order of first appearance, and each one's KPIs averaged over its seeds."""
+    names = list(dict.fromkeys(d.scenario for d in days))
+    return names, [mean_kpis([day_kpis(d) for d in days if d.scenario == n]) for n in names]
 
 
 KPI_TABLE: tuple[tuple[str, str, str], ...] = (

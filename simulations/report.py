@@ -9,18 +9,19 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from simulations.kpis import ETA_HORIZONS_MIN, KPI_TABLE, Kpis, day_kpis, mean_kpis
+from simulations.kpis import ETA_HORIZONS_MIN, KPI_TABLE, Kpis, by_scenario
 from simulations.log import DayLog
 from simulations.plots import plot_delivery_times, plot_gantt, plot_kpi_bars, plot_map
 
-__all__ = ["compare", "write_report"]
+__all__ = ["compare", "kpi_rows", "write_report"]
 
 
 def _cell(value: float, fmt: str) -> str:
     return "–" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
 
 
-def _table(names: Sequence[str], kpis: Sequence[Kpis]) -> list[list[str]]:
+def kpi_rows(names: Sequence[str], kpis: Sequence[Kpis]) -> list[list[str]]:
+    """The KPI table as rows of text: a header (``KPI`` and the scenario names), then one row per KPI."""
     rows = [["KPI", *names]]
     for field, label, fmt in KPI_TABLE:
         rows.append([label, *(_cell(getattr(k, field), fmt) for k in kpis)])
@@ -109,9 +110,8 @@ def write_report(days: Sequence[DayLog], out: Path) -> list[Path]:
     seed.
     """
     out.mkdir(parents=True, exist_ok=True)
-    names = list(dict.fromkeys(d.scenario for d in days))
+    names, kpis = by_scenario(days)
     first = [next(d for d in days if d.scenario == n) for n in names]
-    kpis = [mean_kpis([day_kpis(d) for d in days if d.scenario == n]) for n in names]
     seeds = {n: sorted(d.seed for d in days if d.scenario == n) for n in names}
     images = [("KPIs per scenario", "kpis.png"), ("delivery times", "delivery_times.png")]
     plot_kpi_bars(names, kpis, out / "kpis.png")
@@ -134,7 +134,7 @@ def write_report(days: Sequence[DayLog], out: Path) -> list[Path]:
         )
         + ".",
     ]
-    rows = _table(names, kpis)
+    rows = kpi_rows(names, kpis)
     explained = compare(names, kpis) if len(names) > 1 else []
     title = "lastmile what-if report"
     (out / "report.md").write_text(_markdown(title, intro, rows, explained, images))
