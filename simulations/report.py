@@ -70,7 +70,7 @@ def _refusals(base: Kpis, other: Kpis) -> str:
 def _markdown(
     title: str, intro: list[str], rows: list[list[str]], explained: list[str], images: list[tuple[str, str]]
 ) -> str:
-    out = [f"# {title}", "", *intro, "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    out = [f"# {title}", "", "\n\n".join(intro), "", "| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     out += ["| " + " | ".join(r) + " |" for r in rows[1:]]
     if explained:
         out += ["", "## What changed, and why", "", *(f"- {line}" for line in explained)]
