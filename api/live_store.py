@@ -21,7 +21,7 @@ from geo import LegProvider
 from routing import Plan, Problem, parse_problem
 from routing.errors import Conflict
 from routing.plan import SolveStats
-from routing.problem_json import problem_to_spec
+from routing.problem_json import problem_to_json
 from scheduling import LivePlan, PromiseDesk, PromisePolicy
 
 __all__ = ["LiveStore"]
@@ -39,7 +39,7 @@ def _empty_plan() -> Plan:
 def merge_registry(problem: Problem, sites: list[dict[str, Any]], couriers: list[dict[str, Any]]) -> Problem:
     """The live problem with the registry's current stock, opening and zone of its sites (their location and the
     set of sites stay: matrix nodes must not move) and its couriers updated or appended (indices kept)."""
-    spec = problem_to_spec(problem).model_dump(mode="json", exclude_none=True)
+    spec = problem_to_json(problem)
     by_id = {s["id"]: s for s in sites}
     for site in spec["sites"]:
         if site["id"] in by_id:
@@ -130,8 +130,9 @@ class LiveStore:
 
     @contextmanager
     def lock(self) -> Iterator[None]:
-        """Hold the live plan's lock (one writer at a time, across processes)."""
-        with self.redis.lock(LOCK, timeout=60, blocking_timeout=30):
+        """Hold the live plan's lock (one writer at a time, across processes); a waiter retries every 2 ms (the
+        client's default 100 ms would add up to that to every confirmation that meets another)."""
+        with self.redis.lock(LOCK, timeout=60, sleep=0.002, blocking_timeout=30):
             yield
 
     def commit(self, live: LivePlan, pipe: Pipeline) -> None:

@@ -19,7 +19,15 @@ from geo.files import read_json
 from routing.errors import InputError
 from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Window
 
-__all__ = ["ProblemSpec", "load_problem", "parse_problem", "problem_json_schema", "problem_to_spec"]
+__all__ = [
+    "ProblemSpec",
+    "load_problem",
+    "order_to_json",
+    "parse_problem",
+    "problem_json_schema",
+    "problem_to_json",
+    "problem_to_spec",
+]
 
 T = TypeVar("T")
 LatLon = Annotated[
@@ -217,71 +225,84 @@ def problem_json_schema() -> dict[str, Any]:
 
 def problem_to_spec(problem: Problem) -> ProblemSpec:
     """The JSON form of a domain problem (needs ``problem.epoch``), e.g. to save a generated problem."""
-    if problem.epoch is None:
-        raise InputError("epoch: a problem without an epoch cannot be written as JSON")
+    return ProblemSpec.model_validate(problem_to_json(problem))
 
-    def w(window: Window) -> dict[str, datetime]:
-        assert problem.epoch is not None
-        return {
-            "start": problem.epoch + timedelta(seconds=window.start_s),
-            "end": problem.epoch + timedelta(seconds=window.end_s),
-        }
 
-    sites = [s.id for s in problem.sites]
-    return ProblemSpec.model_validate(
-        {
-            "name": problem.name,
-            "epoch": problem.epoch,
-            "sites": [
-                {
-                    "id": s.id,
-                    "kind": s.kind,
-                    "location": s.location,
-                    "opening": w(s.opening),
-                    "stock": dict(s.stock),
-                    "zone": list(s.zone) if s.zone else None,
-                }
-                for s in problem.sites
-            ],
-            "couriers": [
-                {
-                    "id": c.id,
-                    "site": sites[c.site],
-                    "end_site": None if c.end_site is None else sites[c.end_site],
-                    "shift": w(c.shift),
-                    "profile": c.profile,
-                    "capacity": {
-                        "weight_g": c.capacity.weight_g,
-                        "volume_cm3": c.capacity.volume_cm3,
-                        "items": c.capacity.items,
-                    },
-                    "skills": sorted(c.skills),
-                    "fixed_cost": c.fixed_cost,
-                }
-                for c in problem.couriers
-            ],
-            "orders": [
-                {
-                    "id": o.id,
-                    "location": o.location,
-                    "windows": [w(x) for x in o.windows],
-                    "items": dict(o.items),
-                    "weight_g": o.weight_g,
-                    "volume_cm3": o.volume_cm3,
-                    "service_s": o.service_s,
-                    "skills": sorted(o.skills),
-                    "priority": o.priority,
-                    "site": None if o.site is None else sites[o.site],
-                    "pickup": None
-                    if o.pickup is None
-                    else {
-                        "location": o.pickup.location,
-                        "windows": [w(x) for x in o.pickup.windows],
-                        "service_s": o.pickup.service_s,
-                        "max_ride_s": o.pickup.max_ride_s,
-                    },
-                }
-                for o in problem.orders
-            ],
-        }
-    )
+def problem_to_json(problem: Problem) -> dict[str, Any]:
+    """:func:`problem_to_spec` as plain JSON data (``None`` fields left out), without the model's validation:
+    for writing a problem that is already known to be valid, quickly."""
+    to = _ToJson(problem)
+    return {
+        "name": problem.name,
+        "epoch": to.epoch.isoformat(),
+        "sites": [to.site(s) for s in problem.sites],
+        "couriers": [to.courier(c) for c in problem.couriers],
+        "orders": [to.order(o) for o in problem.orders],
+    }
+
+
+def order_to_json(problem: Problem, order: Order) -> dict[str, Any]:
+    """One order of ``problem`` as plain JSON data in the problem format (``None`` fields left out)."""
+    return _ToJson(problem).order(order)
+
+
+def _present(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in fields.items() if v is not None}
+
+
+class _ToJson:
+    """Domain objects of one problem as JSON data: windows as ISO times from its epoch, sites by id."""
+
+    def __init__(self, problem: Problem) -> None:
+        if problem.epoch is None:
+            raise InputError("epoch: a problem without an epoch cannot be written as JSON")
+        self.epoch, self.sites = problem.epoch, [s.id for s in problem.sites]
+
+    def window(self, window: Window) -> dict[str, str]:
+        start, end = (self.epoch + timedelta(seconds=window.start_s)), (self.epoch + timedelta(seconds=window.end_s))
+        return {"start": start.isoformat(), "end": end.isoformat()}
+
+    def site(self, s: Site) -> dict[str, Any]:
+        zone = [list(p) for p in s.zone] if s.zone else None
+        fields = {"id": s.id, "kind": s.kind, "location": list(s.location), "opening": self.window(s.opening)}
+        return _present({**fields, "stock": dict(s.stock), "zone": zone})
+
+    def courier(self, c: Courier) -> dict[str, Any]:
+        capacity = {"weight_g": c.capacity.weight_g, "volume_cm3": c.capacity.volume_cm3, "items": c.capacity.items}
+        return _present(
+            {
+                "id": c.id,
+                "site": self.sites[c.site],
+                "end_site": None if c.end_site is None else self.sites[c.end_site],
+                "shift": self.window(c.shift),
+                "profile": c.profile,
+                "capacity": _present(capacity),
+                "skills": sorted(c.skills),
+                "fixed_cost": c.fixed_cost,
+            }
+        )
+
+    def order(self, o: Order) -> dict[str, Any]:
+        pickup = None
+        if o.pickup is not None:
+            pickup = {
+                "location": list(o.pickup.location),
+                "windows": [self.window(x) for x in o.pickup.windows],
+                "service_s": o.pickup.service_s,
+                "max_ride_s": o.pickup.max_ride_s,
+            }
+        return _present(
+            {
+                "id": o.id,
+                "location": list(o.location),
+                "windows": [self.window(x) for x in o.windows],
+                "items": dict(o.items),
+                "weight_g": o.weight_g,
+                "volume_cm3": o.volume_cm3,
+                "service_s": o.service_s,
+                "skills": sorted(o.skills),
+                "priority": o.priority,
+                "site": None if o.site is None else self.sites[o.site],
+                "pickup": None if pickup is None else _present(pickup),
+            }
+        )

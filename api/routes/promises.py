@@ -16,7 +16,7 @@ from api.schemas import ERRORS, ConfirmCreate, OrderPublic, PromiseCreate, Promi
 from api.store import KEYS
 from api.views import at_time, order_view
 from routing.errors import Conflict, InputError, NotFound
-from routing.problem_json import problem_to_spec
+from routing.problem_json import order_to_json
 from scheduling import Demand
 
 __all__ = ["router"]
@@ -118,7 +118,7 @@ def _confirm(
         desk = live.desk()
         now = max(live.clock(desk.live.problem), desk.live.now_s)
         placed = desk.confirm(promise_id, body.slot, order_id, now)
-        spec = problem_to_spec(placed.problem).orders[-1].model_dump(mode="json", exclude_none=True)
+        spec = order_to_json(placed.problem, placed.problem.orders[-1])
         record = registry.new_order(spec, owner)
         public = order_public(request, placed, record, order_view(placed, record, request.app.state.positions))
         content = json.loads(public.model_dump_json())

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from routing import InputError, Problem, load_problem, parse_problem, problem_json_schema, problem_to_spec
+from routing.problem_json import ProblemSpec, order_to_json, problem_to_json
 from routing.model import Capacity, Courier, Window
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,6 +42,24 @@ def test_round_trip_keeps_the_problem(sample: dict[str, Any]) -> None:
     problem = parse_problem(sample)
     again = parse_problem(json.loads(problem_to_spec(problem).model_dump_json()))
     assert again == problem
+
+
+def test_plain_json_form_round_trips_zones_pickups_and_skills(sample: dict[str, Any]) -> None:
+    data = copy.deepcopy(sample)
+    data["sites"][0]["zone"] = [[60.16, 24.93], [60.18, 24.93], [60.18, 24.96]]
+    data["orders"][0]["skills"] = ["chilled"]
+    data["orders"][0].pop("items", None)
+    data["orders"][0]["pickup"] = {
+        "location": [60.17, 24.94],
+        "windows": [{"start": "2026-11-23T09:00:00+02:00", "end": "2026-11-23T10:00:00+02:00"}],
+        "max_ride_s": 1800,
+    }
+    problem = parse_problem(data)
+    text = json.dumps(problem_to_json(problem))
+    assert parse_problem(json.loads(text)) == problem
+    assert problem_to_spec(problem) == ProblemSpec.model_validate_json(text)
+    assert order_to_json(problem, problem.orders[0]) == problem_to_json(problem)["orders"][0]
+    assert "null" not in text
 
 
 def test_window_end_before_start_names_the_field(sample: dict[str, Any]) -> None:
