@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from typing import Any
 
 from routing import Plan, Problem, parse_problem
 from routing.model import Window
 from routing.plan import Reason, Route, SolveStats, Stop, Unassigned
-from routing.problem_json import problem_to_spec
+from routing.problem_json import problem_to_json
 from scheduling import CourierState, Demand, Offer, Slot
 
 __all__ = [
@@ -28,7 +28,7 @@ __all__ = [
 
 def dump_problem(problem: Problem) -> str:
     """The problem in the public problem format (it needs an epoch)."""
-    return problem_to_spec(problem).model_dump_json(exclude_none=True)
+    return json.dumps(problem_to_json(problem), separators=(",", ":"))
 
 
 def load_problem_text(text: str | bytes) -> Problem:
@@ -36,16 +36,26 @@ def load_problem_text(text: str | bytes) -> Problem:
     return parse_problem(json.loads(text))
 
 
+STOP_FIELDS = tuple(f.name for f in fields(Stop))
+ROUTE_FIELDS = tuple(f.name for f in fields(Route) if f.name != "stops")
+
+
 def dump_plan(plan: Plan) -> str:
-    """Every route, stop, unassigned order and statistic, indices and seconds as they are."""
-    return json.dumps(asdict(plan))
+    """Every route, stop, unassigned order and statistic, indices and seconds as they are (a stop as the list of
+    its fields in order: the live plan is written on every confirmation, so this is kept cheap)."""
+    routes = [
+        {**{k: getattr(r, k) for k in ROUTE_FIELDS}, "stops": [[getattr(s, k) for k in STOP_FIELDS] for s in r.stops]}
+        for r in plan.routes
+    ]
+    unassigned = [[u.order, u.reason.value] for u in plan.unassigned]
+    return json.dumps({"routes": routes, "unassigned": unassigned, "stats": asdict(plan.stats)}, separators=(",", ":"))
 
 
 def load_plan(text: str | bytes) -> Plan:
     """The plan back from :func:`dump_plan`."""
     data = json.loads(text)
-    routes = tuple(Route(**{**r, "stops": tuple(Stop(**s) for s in r["stops"])}) for r in data["routes"])
-    unassigned = tuple(Unassigned(u["order"], Reason(u["reason"])) for u in data["unassigned"])
+    routes = tuple(Route(**{**r, "stops": tuple(Stop(*s) for s in r["stops"])}) for r in data["routes"])
+    unassigned = tuple(Unassigned(order, Reason(reason)) for order, reason in data["unassigned"])
     return Plan(routes, unassigned, SolveStats(**data["stats"]))
 
 
