@@ -171,8 +171,8 @@ class PromiseDesk:
         """Check promises against ``live`` from now on (after a re-plan, pings or new orders)."""
         self.view = PlanView(live)
 
-    def _point(self, address: Point) -> NewPoint:
-        return NewPoint.at(address, self.live.locations, self.provider, self.view.index.profiles)
+    def _point(self, view: PlanView, address: Point) -> NewPoint:
+        return NewPoint.at(address, view.live.locations, self.provider, view.index.profiles)
 
     def windows(self, now_s: int) -> list[Window]:
         """The windows the policy offers at ``now_s``."""
@@ -181,22 +181,24 @@ class PromiseDesk:
         return [Window(first + k * step, first + k * step + self.policy.slot_s) for k in range(count)]
 
     def offer(self, demand: Demand, address: Point, now_s: int) -> Offer:
-        """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock."""
-        if now_s < self.live.now_s:
-            raise InputError(f"at: {now_s} s is before the live plan's time {self.live.now_s} s")
-        mask, reason = self.view.couriers_for(demand, address, self.holds.held(now_s, items=list(demand.items)))
+        """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock. The offer is made
+        on the plan as it was when asked, even if a confirmation in another thread moves the desk on meanwhile."""
+        view = self.view
+        if now_s < view.live.now_s:
+            raise InputError(f"at: {now_s} s is before the live plan's time {view.live.now_s} s")
+        mask, reason = view.couriers_for(demand, address, self.holds.held(now_s, items=list(demand.items)))
         slots: list[Slot] = []
         if reason is None:
-            point = self._point(address)
+            point = self._point(view, address)
             horizon = Window(now_s, now_s + self.policy.horizon_s)
             ready = now_s + self.policy.prep_s
-            first = self.view.index.cheapest(point, horizon, demand.service_s, mask, ready, by_arrival=True)
+            first = view.index.cheapest(point, horizon, demand.service_s, mask, ready, by_arrival=True)
             if first is not None:
-                slots.append(_slot(self.live, _asap_window(now_s, first), first, asap=True))
+                slots.append(_slot(view.live, _asap_window(now_s, first), first, asap=True))
             for window in self.windows(now_s):
-                found = self.view.index.cheapest(point, window, demand.service_s, mask, ready)
+                found = view.index.cheapest(point, window, demand.service_s, mask, ready)
                 if found is not None:
-                    slots.append(_slot(self.live, window, found))
+                    slots.append(_slot(view.live, window, found))
             reason = None if slots else Reason.FLEET_FULL
         held = {s: Counter(dict(demand.items)) for s in {slot.site for slot in slots}}
         offer_id = self.holds.new_id()
@@ -215,17 +217,18 @@ class PromiseDesk:
         if offer is None:
             raise NotFound(f"promise {offer_id}: unknown or expired")
         held = self.holds.held(now_s, skip=offer_id, items=list(offer.demand.items))
+        view = self.view
         if not 0 <= slot < len(offer.slots):
             raise InputError(f"slot: must be between 0 and {len(offer.slots) - 1}, got {slot}")
-        if any(o.id == order_id for o in self.live.problem.orders):
+        if any(o.id == order_id for o in view.live.problem.orders):
             raise InputError(f"order_id: {order_id!r} is already an order")
         chosen = offer.slots[slot]
         demand = replace(offer.demand, site=chosen.site)
-        mask, reason = self.view.couriers_for(demand, offer.address, held)
+        mask, reason = view.couriers_for(demand, offer.address, held)
         found = None
         if reason is None:
-            point, ready = self._point(offer.address), now_s + self.policy.prep_s
-            found = self.view.index.cheapest(point, chosen.window, demand.service_s, mask, ready)
+            point, ready = self._point(view, offer.address), now_s + self.policy.prep_s
+            found = view.index.cheapest(point, chosen.window, demand.service_s, mask, ready)
         self.holds.drop(offer_id)
         if found is None:
             raise Conflict(f"promise {offer_id}: the plan can no longer keep this slot ({reason or Reason.FLEET_FULL})")
@@ -240,7 +243,7 @@ class PromiseDesk:
             skills=demand.skills,
             site=chosen.site,
         )
-        now = replace(self.live, now_s=max(now_s, self.live.now_s))
+        now = replace(view.live, now_s=max(now_s, view.live.now_s))
         live = place_order(now, self.provider, order, found, ready_s=now_s + self.policy.prep_s)
         self.use(live)
         return live
