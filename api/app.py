@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from fastapi import FastAPI
 from redis import Redis
 
@@ -20,10 +22,15 @@ DESCRIPTION = """Live last-mile operations: dispatchers register sites, couriers
 storefronts ask for delivery promises and confirm them; courier apps poll assignments and report positions and
 events; customers track orders with live ETAs. Every call but tracking needs an `X-API-Key`."""
 
+SWITCH_INTERVAL_S = 0.0005
+
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The FastAPI app on the Redis in ``settings`` (default: from the environment)."""
     settings = settings or get_settings()
+    # the event loop answers promises and polls in a few ms; a confirmation or a plan read runs in the thread pool
+    # for tens of ms and would keep the GIL for the default 5 ms at a time, several times per request on the loop
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     redis = Redis.from_url(settings.redis_url, health_check_interval=30)
     app = FastAPI(title="lastmile", version="0.1.0", description=DESCRIPTION)
     registry = Registry(redis)
