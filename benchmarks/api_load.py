@@ -4,10 +4,14 @@ Starts its own Redis (AOF, fsync on every write) and ``python -m api serve``, re
 world through the API (sites with stock, couriers, open orders), makes a live plan with a burst worker, then sends
 requests at fixed intervals for the target rate whatever the answers (open loop: slow answers are not hidden by
 coordinated omission): half ``POST /v1/promises``, half ``GET /v1/couriers/{id}/assignments`` with the courier's
-key and last ``ETag``, and ~2 % GPS pings. Latency runs from a request's scheduled send time to its response.
+key and last ``ETag``, and ~2 % GPS pings; a share of the promises (``--confirm-share``, 1 %) is confirmed at
+once, so that the live plan changes about once a second: polls recompute their answers (a 200 where a courier's stops
+changed), not only 304s. Latency runs
+from a request's scheduled send time to its response (a confirmation: from when it was sent).
 
 ``python -m benchmarks.api_load [--rate 200] [--duration-s 60] [--couriers 50] [--orders 300] [--out FILE.md]``
-(also ``--time-limit-s``, ``--connections``, ``--seed``). Targets: promises p99 ≤ 20 ms, polling p99 ≤ 10 ms, no errors.
+(also ``--confirm-share``, ``--time-limit-s``, ``--connections``, ``--seed``). Targets: promises p99 ≤ 20 ms,
+polling p99 ≤ 10 ms, no errors.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -57,6 +61,7 @@ KINDS = {  # each kind of request: method, route (as the API's metrics name it),
     "promise": ("POST", "/v1/promises", (201,)),
     "poll": ("GET", "/v1/couriers/{courier_id}/assignments", (200, 304)),
     "position": ("POST", "/v1/couriers/{courier_id}/positions", (202,)),
+    "confirm": ("POST", "/v1/promises/{promise_id}/confirm", (201, 409)),  # 409: the slot was taken meanwhile
 }
 TARGET_P99_MS = {"promise": 20.0, "poll": 10.0}
 POSITION_SHARE = 0.02
@@ -226,10 +231,17 @@ def histogram(metrics: str) -> dict[tuple[str, str], float]:
 
 
 async def run_load(
-    base_url: str, world: World, rate: float, duration_s: float, rng: random.Random, connections: int = 16
+    base_url: str,
+    world: World,
+    rate: float,
+    duration_s: float,
+    rng: random.Random,
+    connections: int = 16,
+    confirm_share: float = 0.0,
 ) -> Load:
     """Send the open-loop mix over at most ``connections`` keep-alive connections (httpx's pool costs client CPU
-    that grows with its connections, encode/httpx#3215: a large pool starves the API on a small machine)."""
+    that grows with its connections, encode/httpx#3215: a large pool starves the API on a small machine); confirm
+    ``confirm_share`` of the promises that have slots right after their answer."""
     kinds = {kind: Kind() for kind in KINDS}
     etags: dict[str, str] = {}
     # idle connections are dropped before uvicorn's 5 s keep-alive timeout, so a reused one is never half-closed
@@ -251,10 +263,14 @@ async def run_load(
                 etags[courier] = response.headers.get("etag", "")
             return response
 
-        async def one(kind: str, courier: str, scheduled: float) -> None:
+        async def confirm(promise: dict[str, Any]) -> httpx.Response:
+            url, headers = f"/v1/promises/{promise['id']}/confirm", {"X-API-Key": world.shop_key}
+            return await client.post(url, json={"slot": promise["slots"][0]["index"]}, headers=headers)
+
+        async def one(kind: str, request: Awaitable[httpx.Response], scheduled: float) -> None:
             stats = kinds[kind]
             try:
-                response = await send(kind, courier)
+                response = await request
             except httpx.HTTPError as exc:
                 stats.statuses[type(exc).__name__] += 1
                 stats.errors.append(f"{type(exc).__name__}: {exc}")
@@ -263,6 +279,8 @@ async def run_load(
             stats.statuses[response.status_code] += 1
             if response.status_code not in KINDS[kind][2]:
                 stats.errors.append(f"{response.status_code}: {response.text[:500]}")
+            elif kind == "promise" and response.json()["slots"] and rng.random() < confirm_share:
+                await one("confirm", confirm(response.json()), time.perf_counter())
 
         for kind, courier in [("poll", c) for c in world.couriers] + [("promise", "")] * 5:
             await send(kind, courier)  # warm-up, not measured: caches, connections, each courier's first ETag
@@ -275,7 +293,7 @@ async def run_load(
             lag = max(lag, time.perf_counter() - scheduled)
             draw = rng.random()
             kind = "position" if draw < POSITION_SHARE else "promise" if draw < (1 + POSITION_SHARE) / 2 else "poll"
-            tasks.append(asyncio.create_task(one(kind, rng.choice(world.couriers), scheduled)))
+            tasks.append(asyncio.create_task(one(kind, send(kind, rng.choice(world.couriers)), scheduled)))
         await asyncio.gather(*tasks)
         wall_s, after = time.perf_counter() - start, histogram((await client.get("/metrics")).text)
         return Load(kinds, wall_s, lag * 1000, {key: n - before.get(key, 0.0) for key, n in after.items()})
@@ -301,7 +319,9 @@ def render(load: Load, args: argparse.Namespace, plan: dict[str, Any]) -> str:
         f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
         f"{served['orders_served']} served, {served['orders_unassigned']} unassigned, {served['routes']} routes",
         f"- load: {args.rate:g} req/s for {args.duration_s:g} s, open loop over at most {args.connections} keep-alive "
-        "connections; latency from the scheduled send time to the answer (answered requests, any status); warm-up "
+        f"connections, {args.confirm_share:.0%} of the promises with slots confirmed at once (each changes the live "
+        "plan: the next poll of every courier recomputes its answer, a 200 where its stops changed); latency from "
+        "the scheduled send time to the answer (answered requests, any status); warm-up "
         "(one poll per courier, 5 promises) not counted. *In app*: the API's own histogram (`/metrics`, time inside "
         "the ASGI app, without socket and event-loop queueing) for the same requests",
         "",
@@ -340,6 +360,7 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--time-limit-s", type=float, default=20, help="budget of the plan job")
     parser.add_argument("--connections", type=int, default=16, help="most keep-alive connections (see run_load)")
+    parser.add_argument("--confirm-share", type=float, default=0.01, help="share of promises confirmed at once")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--api-workers", type=int, default=1, help="processes of `lastmile serve`")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "api_load.md")
@@ -357,7 +378,9 @@ def main() -> None:
                 key = _ok(admin.post("/v1/keys", json={"role": "courier", "courier": courier, "name": courier}), 201)
                 world.courier_keys[courier] = str(key["key"])
         print(f"loading at {args.rate:g} req/s for {args.duration_s:g} s …", flush=True)
-        load = asyncio.run(run_load(found.base_url, world, args.rate, args.duration_s, rng, args.connections))
+        load = asyncio.run(
+            run_load(found.base_url, world, args.rate, args.duration_s, rng, args.connections, args.confirm_share)
+        )
     text = render(load, args, plan)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
