@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from routing import InputError, Problem, load_problem, parse_problem, problem_json_schema, problem_to_spec
-from routing.problem_json import ProblemSpec, order_to_json, problem_to_json
 from routing.model import Capacity, Courier, Window
+from routing.problem_json import ProblemSpec, order_to_json, problem_to_json
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "data" / "sample_problem.json"
