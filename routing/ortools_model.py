@@ -153,8 +153,10 @@ class RoutingModel:
             routing.VehicleVar(index).SetValues([-1, *vehicles])
         o = stop[0]
         order = self.problem.orders[o]
-        if stop[1] == "pickup" or order.pickup is None:
-            routing.AddDisjunction([index], penalty[o])
+        # every stop is optional; a pair's pickup carries the order's penalty, its delivery none (and is performed
+        # with the pickup, below). A stop with no disjunction at all would be mandatory: routes that leave a pair
+        # out (a ruined plan, a route emptied for elimination) could not even be read back in as a start.
+        routing.AddDisjunction([index], penalty[o] if stop[1] == "pickup" or order.pickup is None else 0)
         if stop[1] == "delivery" and order.pickup is not None:
             pickup = self.manager.NodeToIndex(self._node_of[(o, "pickup")])
             routing.AddPickupAndDelivery(pickup, index)

@@ -1,8 +1,11 @@
-"""Ruin and recreate: never loses an order, never returns worse than it started, repeatable for a seed."""
+"""Ruin and recreate: never loses an order, never returns worse than it started, repeatable for a seed; works on
+pickup-and-delivery pairs too (a ruined plan, with pairs left out, must be readable as a start)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from benchmarks.convert import instance_to_problem
 from benchmarks.instances import read_instance
@@ -16,9 +19,9 @@ from routing.solve import _penalties
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def run(seed: int) -> tuple[int, SearchResult, SearchResult]:
+def run(seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon") -> tuple[int, SearchResult, SearchResult]:
     """A fresh model (OR-Tools operators keep state between searches), a plain first solution, 25 rounds."""
-    problem, matrix, _ = instance_to_problem(read_instance(DATA / "RC201.txt", "vrptw/solomon"))
+    problem, matrix, _ = instance_to_problem(read_instance(DATA / file, set_name))
     able = eligibility(problem, matrix)
     penalty = _penalties(problem, matrix, SolveParams())
     couriers = range(len(problem.couriers))
@@ -29,8 +32,9 @@ def run(seed: int) -> tuple[int, SearchResult, SearchResult]:
     return len(problem.orders), start, ruin_and_recreate(problem, matrix, model, start, params, Deadline(600), seed)
 
 
-def test_improves_a_first_solution_without_dropping_orders() -> None:
-    orders, start, result = run(seed=3)
+@pytest.mark.parametrize(("file", "set_name"), [("RC201.txt", "vrptw/solomon"), ("lr201.txt", "pdptw/li_lim_100")])
+def test_improves_a_first_solution_without_dropping_orders(file: str, set_name: str) -> None:
+    orders, start, result = run(3, file, set_name)
     assert start.served() == result.served() == orders
     assert result.objective < start.objective
 
