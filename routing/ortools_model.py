@@ -52,6 +52,7 @@ class RoutingModel:
         penalty: Mapping[int, int],
     ) -> None:
         self.problem, self.couriers, self.orders = problem, list(couriers), list(orders)
+        self.allowed, self.penalty = allowed, penalty
         self._vehicle_of = {c: v for v, c in enumerate(self.couriers)}
         cs = [problem.couriers[c] for c in self.couriers]
         depots = sorted({c.site for c in cs} | {c.last_site for c in cs})

@@ -9,8 +9,10 @@ import pytest
 
 from benchmarks.convert import instance_to_problem
 from benchmarks.instances import read_instance
+from geo.matrix import Matrix
 from routing.deadline import Deadline
 from routing.eligibility import eligibility
+from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.ruin_recreate import ruin_and_recreate
@@ -19,17 +21,34 @@ from routing.solve import _penalties
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-def run(seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon") -> tuple[int, SearchResult, SearchResult]:
-    """A fresh model (OR-Tools operators keep state between searches), a plain first solution, 25 rounds."""
+def fresh_model(file: str, set_name: str) -> tuple[Problem, Matrix, RoutingModel]:
+    """The instance and a fresh model of it (OR-Tools operators keep state between searches)."""
     problem, matrix, _ = instance_to_problem(read_instance(DATA / file, set_name))
     able = eligibility(problem, matrix)
     penalty = _penalties(problem, matrix, SolveParams())
     couriers = range(len(problem.couriers))
-    model = RoutingModel(problem, matrix, couriers, able.servable, dict(enumerate(able.couriers)), penalty)
+    return (
+        problem,
+        matrix,
+        RoutingModel(problem, matrix, couriers, able.servable, dict(enumerate(able.couriers)), penalty),
+    )
+
+
+def run(seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon") -> tuple[int, SearchResult, SearchResult]:
+    """A plain first solution, then 25 rounds (on RC201's 100 orders each round searches only the ruined routes)."""
+    problem, matrix, model = fresh_model(file, set_name)
     start = model.search(SolveParams(metaheuristic="GREEDY_DESCENT", solution_limit=1), 600)
     assert start is not None
     params = SolveParams(ruin_iterations=25)
     return len(problem.orders), start, ruin_and_recreate(problem, matrix, model, start, params, Deadline(600), seed)
+
+
+def test_objective_of_rounds_on_ruined_routes_is_the_whole_models() -> None:
+    _, start, result = run(seed=3)
+    assert result.routes != start.routes
+    _, _, model = fresh_model("RC201.txt", "vrptw/solomon")
+    as_is = model.search(SolveParams(metaheuristic="GREEDY_DESCENT", solution_limit=1), 600, initial=result.routes)
+    assert as_is is not None and as_is.objective == result.objective
 
 
 @pytest.mark.parametrize(("file", "set_name"), [("RC201.txt", "vrptw/solomon"), ("lr201.txt", "pdptw/li_lim_100")])
