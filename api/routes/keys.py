@@ -1,12 +1,13 @@
-"""API keys: a dispatcher creates keys for storefronts and couriers."""
+"""API keys: a dispatcher creates, lists and revokes keys for storefronts, couriers and other dispatchers."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.deps import DispatcherCaller, RegistryDep
 from api.routes.common import ensure_courier
 from api.schemas import ERRORS, KeyCreate, KeyPublic
+from routing.errors import NotFound
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], responses=ERRORS)
 
@@ -18,3 +19,18 @@ def create_key(body: KeyCreate, caller: DispatcherCaller, registry: RegistryDep)
         ensure_courier(registry, body.courier)
     secret, key = registry.add_key(body.role, body.courier, body.name)
     return KeyPublic(id=key.id, role=key.role, courier=key.courier, name=key.name, key=secret)
+
+
+@router.get("", response_model=list[KeyPublic])
+def list_keys(_: DispatcherCaller, registry: RegistryDep) -> list[KeyPublic]:
+    """Every key's id, role, courier and name (never the secret); the bootstrap admin key is configuration, not
+    listed."""
+    return [KeyPublic(id=k.id, role=k.role, courier=k.courier, name=k.name) for k in registry.api_keys()]
+
+
+@router.delete("/{key_id}", status_code=204, responses={404: {"description": "no key with this id"}})
+def revoke_key(key_id: str, _: DispatcherCaller, registry: RegistryDep) -> Response:
+    """Revoke a key: refused from now on by this API process, and by every other within 30 s (their key cache)."""
+    if not registry.revoke_key(key_id):
+        raise NotFound(f"key {key_id!r}: no such key")
+    return Response(status_code=204)

@@ -62,3 +62,20 @@ def test_tracking_needs_only_the_token(client: TestClient, world: Any, redis_ser
     assert seen.json()["courier_position"] is None  # not on its way yet
     assert client.get(f"/v1/tracking/{token[:-1]}x", headers=anonymous).status_code == 404
     assert client.get("/v1/tracking/o1", headers=anonymous).status_code == 404
+
+
+def test_keys_are_listed_without_secrets_and_revoked(client: TestClient) -> None:
+    made = client.post("/v1/keys", json={"role": "storefront", "name": "webshop"}).json()
+    shop = {"X-API-Key": made["key"]}
+    # used once (an unknown order: 404, past the key check), so it is in this process's key cache
+    assert client.get("/v1/orders/nope", headers=shop).status_code == 404
+    listed = client.get("/v1/keys").json()
+    assert {"id": made["id"], "role": "storefront", "courier": None, "name": "webshop", "key": None} in listed
+    assert all(k["key"] is None for k in listed)
+    assert client.get("/v1/keys", headers=shop).status_code == 403
+    assert client.delete(f"/v1/keys/{made['id']}", headers=shop).status_code == 403
+    assert client.delete(f"/v1/keys/{made['id']}").status_code == 204
+    assert client.get("/v1/orders/nope", headers=shop).status_code == 401
+    assert made["id"] not in {k["id"] for k in client.get("/v1/keys").json()}
+    missing = client.delete(f"/v1/keys/{made['id']}")
+    assert missing.status_code == 404 and made["id"] in missing.json()["detail"]
