@@ -24,10 +24,10 @@ PARAMS = SolveParams(time_limit_s=600, solution_limit=500, metaheuristic="GREEDY
     ("file", "set_name", "routes", "distance"),
     [
         ("C101.txt", "vrptw/solomon", 10, 828.94),
-        ("R101.txt", "vrptw/solomon", 19, 1673.38),
-        ("RC201.txt", "vrptw/solomon", 4, 1537.54),
+        ("R101.txt", "vrptw/solomon", 19, 1682.26),
+        ("RC201.txt", "vrptw/solomon", 4, 1460.97),
         ("lc101.txt", "pdptw/li_lim_100", 10, 828.94),
-        ("lr201.txt", "pdptw/li_lim_100", 4, 1348.88),
+        ("lr201.txt", "pdptw/li_lim_100", 4, 1258.67),
     ],
 )
 def test_feasible_with_exact_result_at_seed_0(file: str, set_name: str, routes: int, distance: float) -> None:
