@@ -36,15 +36,15 @@ def load_problem_text(text: str | bytes) -> Problem:
     return parse_problem(json.loads(text))
 
 
-STOP_FIELDS = tuple(f.name for f in fields(Stop))
-ROUTE_FIELDS = tuple(f.name for f in fields(Route) if f.name != "stops")
+_STOP_FIELDS = tuple(f.name for f in fields(Stop))
+_ROUTE_FIELDS = tuple(f.name for f in fields(Route) if f.name != "stops")
 
 
 def dump_plan(plan: Plan) -> str:
     """Every route, stop, unassigned order and statistic, indices and seconds as they are (a stop as the list of
     its fields in order: the live plan is written on every confirmation, so this is kept cheap)."""
     routes = [
-        {**{k: getattr(r, k) for k in ROUTE_FIELDS}, "stops": [[getattr(s, k) for k in STOP_FIELDS] for s in r.stops]}
+        {**{k: getattr(r, k) for k in _ROUTE_FIELDS}, "stops": [[getattr(s, k) for k in _STOP_FIELDS] for s in r.stops]}
         for r in plan.routes
     ]
     unassigned = [[u.order, u.reason.value] for u in plan.unassigned]

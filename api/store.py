@@ -164,16 +164,19 @@ class Registry:
         self.redis.hset(KEYS.api_keys, _hash(secret), json.dumps(key.__dict__))
         return secret, key
 
-    def api_keys(self) -> list[ApiKey]:
-        """Every key's grants (no secrets: only their hashes are stored)."""
+    def _stored_keys(self) -> dict[str, ApiKey]:
+        """Every key by the hash of its secret (only hashes are stored)."""
         raw: dict[bytes, bytes] = self.redis.hgetall(KEYS.api_keys)  # type: ignore[assignment]
-        return sorted((ApiKey(**json.loads(v)) for v in raw.values()), key=lambda k: (k.role, k.name, k.id))
+        return {h.decode(): ApiKey(**json.loads(v)) for h, v in raw.items()}
+
+    def api_keys(self) -> list[ApiKey]:
+        """Every key's grants (no secrets)."""
+        return sorted(self._stored_keys().values(), key=lambda k: (k.role, k.name, k.id))
 
     def revoke_key(self, key_id: str) -> bool:
         """Delete the key with this id; False if there is none. Other API processes may still accept it for up to
         ``KEY_CACHE_S`` (their in-process cache); this one refuses it at once."""
-        raw: dict[bytes, bytes] = self.redis.hgetall(KEYS.api_keys)  # type: ignore[assignment]
-        hashed = next((h.decode() for h, v in raw.items() if json.loads(v)["id"] == key_id), None)
+        hashed = next((h for h, k in self._stored_keys().items() if k.id == key_id), None)
         if hashed is None:
             return False
         self.redis.hdel(KEYS.api_keys, hashed)

@@ -5,9 +5,9 @@ world through the API (sites with stock, couriers, open orders), makes a live pl
 requests at fixed intervals for the target rate whatever the answers (open loop: slow answers are not hidden by
 coordinated omission): half ``POST /v1/promises``, half ``GET /v1/couriers/{id}/assignments`` with the courier's
 key and last ``ETag``, and ~2 % GPS pings; a share of the promises (``--confirm-share``, 1 %) is confirmed at
-once, so that the live plan changes about once a second: polls recompute their answers (a 200 where a courier's stops
-changed), not only 304s. Latency runs
-from a request's scheduled send time to its response (a confirmation: from when it was sent).
+once, so that the live plan changes about once a second: polls recompute their answers (a 200 where a courier's
+stops changed), not only 304s. Latency runs from a request's scheduled send time to its response (a confirmation:
+from when it was sent).
 
 ``python -m benchmarks.api_load [--rate 200] [--duration-s 60] [--couriers 50] [--orders 300] [--out FILE.md]``
 (also ``--confirm-share``, ``--time-limit-s``, ``--connections``, ``--seed``). Targets: promises p99 ≤ 20 ms,
@@ -280,8 +280,8 @@ async def run_load(
             stats.statuses[response.status_code] += 1
             if response.status_code not in KINDS[kind][2]:
                 stats.errors.append(f"{response.status_code}: {response.text[:500]}")
-            elif kind == "promise" and response.json()["slots"] and rng.random() < confirm_share:
-                await one("confirm", confirm(response.json()), time.perf_counter())
+            elif kind == "promise" and (promise := response.json())["slots"] and rng.random() < confirm_share:
+                await one("confirm", confirm(promise), time.perf_counter())
 
         for kind, courier in [("poll", c) for c in world.couriers] + [("promise", "")] * 5:
             await send(kind, courier)  # warm-up, not measured: caches, connections, each courier's first ETag

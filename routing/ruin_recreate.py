@@ -46,8 +46,8 @@ def _distance(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[St
     return total
 
 
-def _cost(problem: Problem, matrix: Matrix, model: RoutingModel, routes: Mapping[int, Sequence[StopRef]]) -> int:
-    """What ``routes`` of some of ``model``'s couriers add to its objective: metres and fixed costs."""
+def _cost(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[StopRef]]) -> int:
+    """What ``routes`` add to a model's objective: metres and the fixed costs of the couriers they use."""
     fixed = sum(problem.couriers[c].fixed_cost for c, stops in routes.items() if stops)
     return _distance(problem, matrix, routes) + int(fixed)
 
@@ -78,7 +78,7 @@ def _recreate_locally(
     found = small.search(params, time_limit_s, initial=kept)
     if found is None:
         return None
-    before = _cost(problem, matrix, model, {c: current.routes[c] for c in touched})
+    before = _cost(problem, matrix, {c: current.routes[c] for c in touched})
     before += sum(model.penalty[o] for o in left_out)
     routes = {c: r for c, r in current.routes.items() if c not in touched} | found.routes
     objective = current.objective - before + found.objective

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from fastapi import APIRouter, Response
 
 from api.deps import DispatcherCaller, RegistryDep
@@ -18,14 +20,14 @@ def create_key(body: KeyCreate, caller: DispatcherCaller, registry: RegistryDep)
     if body.courier is not None:
         ensure_courier(registry, body.courier)
     secret, key = registry.add_key(body.role, body.courier, body.name)
-    return KeyPublic(id=key.id, role=key.role, courier=key.courier, name=key.name, key=secret)
+    return KeyPublic(**asdict(key), key=secret)
 
 
 @router.get("", response_model=list[KeyPublic])
 def list_keys(_: DispatcherCaller, registry: RegistryDep) -> list[KeyPublic]:
     """Every key's id, role, courier and name (never the secret); the bootstrap admin key is configuration, not
     listed."""
-    return [KeyPublic(id=k.id, role=k.role, courier=k.courier, name=k.name) for k in registry.api_keys()]
+    return [KeyPublic(**asdict(k)) for k in registry.api_keys()]
 
 
 @router.delete("/{key_id}", status_code=204, responses={404: {"description": "no key with this id"}})
