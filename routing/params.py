@@ -53,7 +53,7 @@ class SolveParams:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     route_elimination: bool = True
-    elimination_share: float = 0.6
+    elimination_share: float = 0.8
     elimination_tries: int = 3
     drop_penalty: int | None = None
     workers: int = 1

@@ -18,6 +18,9 @@ from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.ruin_recreate import ruin_and_recreate
 
+_ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route count
+_RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
+
 __all__ = ["Progress", "attempt", "dropped", "eliminate_routes", "first_search", "reporter"]
 
 Progress = Callable[[str, float, int], None]
@@ -62,15 +65,16 @@ def eliminate_routes(
     seed: int,
     *,
     reserve_s: float,
-    attempt_share: float = 0.25,
+    attempt_share: float = _ATTEMPT_SHARE,
 ) -> SearchResult:
     """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
 
     Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
     as soon as every order the best plan served is served again. Failed victims are not tried again until a route
     is eliminated; after ``params.elimination_tries`` failures in a row, or once only ``reserve_s`` seconds are
-    left, the rest of the time goes to polishing. Each attempt gets ``attempt_share`` of the time left. Never
-    returns worse than ``best``.
+    left, the rest of the time goes to polishing. The first attempt at a route count gets ``attempt_share`` of the
+    time left, each further one half the share of the one before: a route count that resists (often the best-known
+    one) does not eat the polish's time. Never returns worse than ``best``.
     """
     rng = np.random.default_rng(seed)
     tried = set[int]()
@@ -79,10 +83,11 @@ def eliminate_routes(
         if len(best.routes) < 2 or not victims or len(tried) >= params.elimination_tries:
             break
         victim = min(victims, key=lambda c: (len(best.routes[c]), rng.random()))
+        share = attempt_share * _RESISTED ** len(tried)
         tried.add(victim)
         kept = sorted(c for c in best.routes if c != victim)
         model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
-        limit = Deadline(max(deadline.remaining() * attempt_share, 0.05))
+        limit = Deadline(max(deadline.remaining() * share, 0.05))
         found = attempt(problem, matrix, model, best, params, limit, seed)
         if found is not None and found.served() >= best.served():
             best, tried = found, set()
