@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from geo.matrix import Matrix
-from routing.model import Problem
+from routing.model import Courier, Problem
 from routing.timing import StopRef
 
 __all__ = [
@@ -69,10 +69,12 @@ def sectors(
     """Cut the orders into sub-problems of about ``size`` orders for a first plan.
 
     Each order goes to its home site (the nearest one that can serve it); a site's orders are cut into slices of
-    polar angle around it, and the site's couriers are dealt round-robin to its slices.
+    polar angle around it, and the site's couriers, sorted by shift and vehicle, are dealt round-robin to its
+    slices, so every slice gets couriers of every shift and vehicle (dealt in their given order, couriers listed
+    morning, afternoon, morning, … would give one slice all the mornings and leave its afternoon orders unserved).
     """
     by_site: dict[int, list[int]] = {}
-    for c, courier in enumerate(problem.couriers):
+    for c, courier in sorted(enumerate(problem.couriers), key=lambda kc: _courier_kind(kc[1])):
         by_site.setdefault(courier.site, []).append(c)
     result: list[Sector] = []
     for site, site_orders in sorted(_home_sites(problem, matrix, orders, allowed).items()):
@@ -81,6 +83,10 @@ def sectors(
         for j, part in enumerate(np.array_split(np.array(_by_angle(problem, site, site_orders)), k)):
             result.append((couriers[j::k], [int(o) for o in part]))
     return result
+
+
+def _courier_kind(courier: Courier) -> tuple[int, int, str, int]:
+    return courier.shift.start_s, courier.shift.end_s, courier.profile, -courier.capacity.weight_g
 
 
 def stop_node(problem: Problem, stop: StopRef) -> int:
