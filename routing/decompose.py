@@ -4,11 +4,11 @@ A first plan comes from sectors: each order goes to its nearest site that can se
 into slices of polar angle with the site's couriers dealt among them, and each slice is solved by the ordinary
 pipeline (first solution, route elimination, ruin-and-recreate). Then, while time remains, an improvement loop in
 the spirit of POPMUSIC (Taillard & Voss 2002) and route-based decomposition: a seed route of the current plan (the
-shortest or a random one, never one that just failed to improve) and its nearest routes make a sub-problem with
-the unserved orders closest to them and a few idle couriers; it is solved from its current routes (so it can only
-get better: descent, elimination of its shortest routes, ruin-and-recreate) and merged back when it serves more,
-uses fewer routes or costs less, in that order. Sub-problems in flight at the same time share no route, order or
-courier, so their results merge independently; one runs per worker process.
+shortest, or one next to an order left out, or a random one; never one that just failed to improve) and its nearest
+routes make a sub-problem with the unserved orders closest to them and a few idle couriers; it is solved from its
+current routes (so it can only get better: descent, elimination of its shortest routes, ruin-and-recreate) and
+merged back when it serves more, uses fewer routes or costs less, in that order. Sub-problems in flight at the same
+time share no route, order or courier, so their results merge independently; one runs per worker process.
 
 Workers are forked once per solve and read the problem and the matrix from the parent's memory (copy-on-write);
 a task carries only indices, the current routes of its couriers, and the stock its sites have left.
@@ -344,7 +344,8 @@ def _improve(
 
 def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.Generator) -> _Task | None:
     """A sub-problem around a seed route: its nearest free routes up to ``decompose_size`` orders, the unserved
-    orders nearest to them, and idle couriers nearest to the seed."""
+    orders nearest to them, and idle couriers nearest to the seed. The seed is the shortest route half the time
+    (its sub-problem tries to empty it), else, while orders are left out, the route nearest to one of them."""
     problem = state.problem
     free = [c for c in state.routes if c not in state.busy_couriers]
     fresh = [c for c in free if c not in state.stale]
@@ -353,9 +354,14 @@ def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.G
         fresh = free
     if not fresh:
         return None
+    served = {o for stops in state.routes.values() for o, _ in stops}
+    waiting = [o for o in state.able.servable if o not in served and o not in state.busy_orders]
     shortest = rng.random() < 0.5
     if shortest:
         anchor = min(fresh, key=lambda c: (len(state.routes[c]), rng.random()))
+    elif waiting:  # serving more comes first: seed next to an order left out
+        left_out = problem.delivery_node(waiting[int(rng.integers(len(waiting)))])
+        anchor = neighbours(state.dist, left_out, [(c, state.reps[c]) for c in fresh])[0]
     else:
         anchor = fresh[int(rng.integers(len(fresh)))]
     seed_node = state.reps[anchor]
@@ -367,8 +373,6 @@ def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.G
         chosen.append(c)
         size += len({o for o, _ in state.routes[c]})
     orders = [o for c in chosen for o in dict.fromkeys(o for o, _ in state.routes[c])]
-    served = {o for stops in state.routes.values() for o, _ in stops}
-    waiting = [o for o in state.able.servable if o not in served and o not in state.busy_orders]
     near = nearest_route(state.dist, state.reps, [problem.delivery_node(o) for o in waiting])
     mine = set(chosen)
     extra = [o for o, c in zip(waiting, near, strict=True) if c in mine][: params.decompose_size // 2]
