@@ -11,15 +11,17 @@ from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 
 from benchmarks.checker import check_routes
 from benchmarks.convert import instance_to_problem, plan_to_routes
 from benchmarks.instances import read_instance
 from routing import Capacity, Plan, Problem, Reason, SolveParams, solve
-from routing.decompose import _State, _Task
+from routing.decompose import _group, _State, _Task
 from routing.eligibility import eligibility
 from routing.ortools_model import SearchResult
+from routing.partition import representative
 from routing.solve import _penalties
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -115,3 +117,26 @@ def test_a_worse_sub_solution_is_not_merged() -> None:
     better = {0: [(0, "delivery"), (1, "delivery"), (2, "delivery")]}  # one route fewer
     assert state.merge(task, SearchResult(better, 0, 1, ""))
     assert state.routes == better
+
+
+def test_while_orders_are_left_out_sub_problems_are_seeded_next_to_them(street: SimpleNamespace) -> None:
+    xs = [1.0, 2.0, 9.0, 10.0, 11.0, 19.0, 20.0, 21.0, 10.5]  # the last one is left out, next to the middle route
+    problem = Problem(
+        (street.site(),),
+        tuple(street.courier(f"c{k}") for k in range(4)),
+        tuple(street.order(f"o{k}", x) for k, x in enumerate(xs)),
+    )
+    matrix = street.matrix(problem)
+    state = _State(
+        problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, PARAMS), matrix.distance_m["bike"]
+    )
+    for c, orders in {0: [0, 1], 1: [2, 3, 4], 2: [5, 6, 7]}.items():
+        state.routes[c] = [(o, "delivery") for o in orders]
+        state.reps[c] = representative(problem, state.dist, state.routes[c])
+    rng = np.random.default_rng(0)
+    tasks = [_group(state, PARAMS, set(), rng) for _ in range(20)]
+    assert all(t is not None for t in tasks)
+    seeded = [t.anchor for t in tasks if t is not None and not t.eliminate]
+    assert seeded and set(seeded) == {1}  # never the far routes 0 or 2
+    assert all(8 in t.orders for t in tasks if t is not None and t.anchor == 1)
+    assert {t.anchor for t in tasks if t is not None and t.eliminate} == {0}  # else the shortest, to empty it
