@@ -37,11 +37,12 @@ from routing.partition import (
     nearest_route,
     neighbours,
     representative,
+    route_cost,
     sectors,
     shared_stock,
     stock_left,
-    stop_node,
     tight_sites,
+    with_stock,
 )
 from routing.phases import Progress, eliminate_routes, first_search
 from routing.ruin_recreate import ruin_and_recreate
@@ -94,10 +95,7 @@ def _solve_part(task: _Task) -> SearchResult | None:
     shared = _SHARED
     if shared is None:
         raise RuntimeError("decompose: worker started without the shared problem")
-    problem = shared.problem
-    if task.stock:
-        sites = tuple(replace(s, stock=task.stock[k]) if k in task.stock else s for k, s in enumerate(problem.sites))
-        problem = replace(problem, sites=sites)
+    problem = with_stock(shared.problem, task.stock)
     deadline = Deadline(task.until - time.monotonic())
     params = replace(shared.params, time_limit_s=max(deadline.budget_s, 1e-3), workers=1)
     couriers, orders = list(task.couriers), list(task.orders)
@@ -171,18 +169,12 @@ class _State:
     improved: int = 0
     solved: int = 0
 
-    def route_cost(self, c: int, stops: Sequence[StopRef]) -> int:
-        """Fixed cost plus metres of courier ``c`` driving ``stops``."""
-        courier = self.problem.couriers[c]
-        nodes = [courier.site, *(stop_node(self.problem, s) for s in stops), courier.last_site]
-        return int(courier.fixed_cost) + int(self.matrix.distance_m[courier.profile][nodes[:-1], nodes[1:]].sum())
-
     def key(self, routes: Mapping[int, Sequence[StopRef]], orders: Sequence[int]) -> tuple[int, int, int]:
         """(penalty of ``orders`` left out, routes, cost) of some routes: smaller is better."""
         used = {c: stops for c, stops in routes.items() if stops}
         served = {o for stops in used.values() for o, _ in stops}
         left_out = sum(self.penalty[o] for o in orders if o not in served)
-        return left_out, len(used), sum(self.route_cost(c, s) for c, s in used.items())
+        return left_out, len(used), sum(route_cost(self.problem, self.matrix, c, s) for c, s in used.items())
 
     def objective(self) -> int:
         """The whole plan's cost as the solver counts it: fixed costs, metres, penalties of orders left out."""

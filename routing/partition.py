@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -20,11 +21,14 @@ __all__ = [
     "nearest_route",
     "neighbours",
     "representative",
+    "route_cost",
+    "route_metres",
     "sectors",
     "shared_stock",
     "stock_left",
     "stop_node",
     "tight_sites",
+    "with_stock",
 ]
 
 Sector = tuple[list[int], list[int]]
@@ -95,6 +99,18 @@ def stop_node(problem: Problem, stop: StopRef) -> int:
     return problem.pickup_node[o] if kind == "pickup" else problem.delivery_node(o)
 
 
+def route_metres(problem: Problem, matrix: Matrix, courier: int, stops: Sequence[StopRef]) -> int:
+    """Metres ``courier`` drives from its site through ``stops`` to its last site."""
+    c = problem.couriers[courier]
+    nodes = [c.site, *(stop_node(problem, s) for s in stops), c.last_site]
+    return int(matrix.distance_m[c.profile][nodes[:-1], nodes[1:]].sum())
+
+
+def route_cost(problem: Problem, matrix: Matrix, courier: int, stops: Sequence[StopRef]) -> int:
+    """What a route adds to the solver's objective: the courier's fixed cost plus the metres driven."""
+    return int(problem.couriers[courier].fixed_cost) + route_metres(problem, matrix, courier, stops)
+
+
 def representative(problem: Problem, dist: np.ndarray, stops: Sequence[StopRef]) -> int:
     """The route's medoid: the stop node with the least travel to and from the route's other stops."""
     nodes = np.array(sorted({stop_node(problem, s) for s in stops}))
@@ -149,6 +165,14 @@ def stock_left(
                 for item, qty in problem.orders[o].items.items():
                     left[site][item] = left[site].get(item, 0) - qty
     return {s: {item: max(0, q) for item, q in stock.items()} for s, stock in left.items()}
+
+
+def with_stock(problem: Problem, stock: Mapping[int, dict[str, int]]) -> Problem:
+    """``problem`` with the stock of the sites in ``stock`` replaced (the same problem when ``stock`` is empty)."""
+    if not stock:
+        return problem
+    sites = tuple(replace(site, stock=stock[k]) if k in stock else site for k, site in enumerate(problem.sites))
+    return replace(problem, sites=sites)
 
 
 def shared_stock(problem: Problem, sites: set[int], parts: Sequence[Sector]) -> list[dict[int, dict[str, int]]]:

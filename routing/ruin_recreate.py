@@ -24,7 +24,7 @@ from routing.deadline import Deadline
 from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
-from routing.partition import stock_left
+from routing.partition import route_cost, route_metres, stock_left, with_stock
 from routing.timing import StopRef
 
 __all__ = ["ruin_and_recreate"]
@@ -36,20 +36,12 @@ _LOCAL_ABOVE = 60
 
 def _distance(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[StopRef]]) -> int:
     """Metres driven on ``routes`` (site to stops to site)."""
-    total = 0
-    pickup = problem.pickup_node
-    for c, stops in routes.items():
-        courier = problem.couriers[c]
-        seq = [courier.site, *(pickup[o] if k == "pickup" else problem.delivery_node(o) for o, k in stops)]
-        seq.append(courier.last_site)
-        total += int(matrix.distance_m[courier.profile][seq[:-1], seq[1:]].sum())
-    return total
+    return sum(route_metres(problem, matrix, c, stops) for c, stops in routes.items())
 
 
 def _cost(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[StopRef]]) -> int:
     """What ``routes`` add to a model's objective: metres and the fixed costs of the couriers they use."""
-    fixed = sum(problem.couriers[c].fixed_cost for c, stops in routes.items() if stops)
-    return _distance(problem, matrix, routes) + int(fixed)
+    return sum(route_cost(problem, matrix, c, stops) for c, stops in routes.items() if stops)
 
 
 def _recreate_locally(
@@ -67,12 +59,10 @@ def _recreate_locally(
     served = {o for stops in current.routes.values() for o, _ in stops}
     left_out = [o for o in model.orders if o not in served]
     orders = sorted({o for c in touched for o, _ in current.routes[c]} | set(left_out))
-    sub_problem = problem
     outside = [c for c in model.couriers if c not in touched]
     stock = stock_left(problem, {problem.couriers[c].site for c in touched}, current.routes, outside)
-    if any(problem.sites[s].stock != items for s, items in stock.items()):
-        sites = tuple(replace(x, stock=stock[k]) if k in stock else x for k, x in enumerate(problem.sites))
-        sub_problem = replace(problem, sites=sites)
+    short = {s: items for s, items in stock.items() if problem.sites[s].stock != items}
+    sub_problem = with_stock(problem, short)
     small = RoutingModel(sub_problem, matrix, touched, orders, model.allowed, model.penalty)
     kept = {c: [s for s in current.routes[c] if s[0] not in removed] for c in touched}
     found = small.search(params, time_limit_s, initial=kept)
