@@ -10,6 +10,10 @@ current routes (so it can only get better: descent, elimination of its shortest 
 merged back when it serves more, uses fewer routes or costs less, in that order. Sub-problems in flight at the same
 time share no route, order or courier, so their results merge independently; one runs per worker process.
 
+The same loop, without route elimination and with one group per worker, is how the workers polish one plan
+together at the end of an ordinary solve (``polish_together``): several processes on one plan instead of the best
+of several independent searches.
+
 Workers are forked once per solve and read the problem and the matrix from the parent's memory (copy-on-write);
 a task carries only indices, the current routes of its couriers, and the stock its sites have left.
 """
@@ -48,7 +52,7 @@ from routing.phases import Progress, eliminate_routes, first_search
 from routing.ruin_recreate import ruin_and_recreate
 from routing.timing import StopRef
 
-__all__ = ["solve_large"]
+__all__ = ["polish_together", "solve_large"]
 
 _CONSTRUCT_SHARE = 0.25  # of the time, for the first plan
 _PART_S = (0.5, 3.0)  # bounds of one improvement sub-solve, seconds
@@ -56,6 +60,8 @@ _PASSES = 2.5  # the improvement loop aims to visit every route about this many 
 _MIN_S = 0.25  # no sub-problem is started with less time than this left
 _ATTEMPT_SHARE = 0.6  # of an improvement sub-solve, for emptying its shortest route
 _SECTOR = 2  # first-plan sectors have this many times ``decompose_size`` orders
+_TEMPERATURE = 0.01  # the polish's initial temperature in the improvement loop, as a fraction of the distance
+_TOGETHER_TEMPERATURE = 0.002  # the same when the workers polish one plan together at the end: a colder restart
 _SPARE = 2  # idle couriers offered to each sub-problem (more when it has unserved orders)
 
 Routes = dict[int, list[StopRef]]
@@ -88,6 +94,7 @@ class _Task:
     seed: int
     anchor: int = -1  # the seed route's courier, -1 for a first-plan sector
     eliminate: bool = True  # try to empty the shortest route (else only polish)
+    temperature: float = _TEMPERATURE  # of the polish's simulated annealing, as a fraction of the distance
 
 
 def _solve_part(task: _Task) -> SearchResult | None:
@@ -108,7 +115,9 @@ def _solve_part(task: _Task) -> SearchResult | None:
         descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
         best = model.search(descent, deadline.remaining(), initial=task.initial)
         if best is not None and not (params.route_elimination and task.eliminate):
-            return ruin_and_recreate(problem, shared.matrix, model, best, params, deadline, task.seed)
+            return ruin_and_recreate(
+                problem, shared.matrix, model, best, params, deadline, task.seed, temperature=task.temperature
+            )
         params = replace(params, elimination_tries=1)
         reserve_s, share = 0.0, _ATTEMPT_SHARE
     if best is not None and params.route_elimination:
@@ -220,23 +229,60 @@ def solve_large(
     Returns the routes of the best plan found (``None`` when no order is servable); records the end of each part
     in ``phases``. ``params.decompose_parts`` (if set) caps the improvement sub-problems, for repeatable tests.
     """
-    global _SHARED
     if not able.servable:
         return None
+    with _session(problem, matrix, able, penalty, params) as (pool, state, tight):
+        _construct(pool, state, params, tight, deadline, progress, seed)
+        phases["construct"] = deadline.elapsed()
+        _improve(pool, state, params, tight, deadline, _reporting(state, "improve", deadline, progress), seed)
+        phases["improve"] = deadline.elapsed()
+    return SearchResult(dict(state.routes), state.objective(), state.improved, "DECOMPOSED")
+
+
+def polish_together(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+    seed: int,
+    start: SearchResult,
+) -> SearchResult:
+    """Polish ``start`` within ``deadline`` with every worker at once, each on its own group of neighbouring routes.
+
+    The improvement loop above, with groups of about 1 / ``params.workers`` of the plan's orders and no route
+    elimination: each group is polished by ruin-and-recreate from its current routes and merged back when better,
+    then the plan is split again around other seed routes. Never returns worse than ``start``.
+    """
+    served = sum(len({o for o, _ in stops}) for stops in start.routes.values())
+    params = replace(params, decompose_size=max(10, math.ceil(served / params.workers)))
+    with _session(problem, matrix, able, penalty, params) as (pool, state, tight):
+        for c, stops in start.routes.items():
+            state.routes[c] = list(stops)
+            state.reps[c] = representative(problem, state.dist, stops)
+        report = _reporting(state, "polish", deadline, progress)
+        _improve(pool, state, params, tight, deadline, report, seed, eliminate=False, temperature=_TOGETHER_TEMPERATURE)
+    if not state.improved:
+        return start
+    return SearchResult(dict(state.routes), state.objective(), start.solutions + state.improved, start.status)
+
+
+@contextmanager
+def _session(
+    problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int], params: SolveParams
+) -> Iterator[tuple[Any, _State, set[int]]]:
+    """Workers forked with the problem in their memory, an empty plan state, and the sites whose stock is short."""
+    global _SHARED
     allowed = dict(enumerate(able.couriers))
     _SHARED = _Shared(problem, matrix, allowed, penalty, params)
-    dist = matrix.distance_m[problem.couriers[0].profile]
-    state = _State(problem, matrix, able, penalty, dist)
-    tight = tight_sites(problem, able.servable, allowed)
+    state = _State(problem, matrix, able, penalty, matrix.distance_m[problem.couriers[0].profile])
     try:
         with _pool(params.workers) as pool:
-            _construct(pool, state, params, tight, deadline, progress, seed)
-            phases["construct"] = deadline.elapsed()
-            _improve(pool, state, params, tight, deadline, progress, seed)
-            phases["improve"] = deadline.elapsed()
+            yield pool, state, tight_sites(problem, able.servable, allowed)
     finally:
         _SHARED = None
-    return SearchResult(dict(state.routes), state.objective(), state.improved, "DECOMPOSED")
 
 
 def _run(
@@ -312,10 +358,15 @@ def _improve(
     params: SolveParams,
     tight: set[int],
     deadline: Deadline,
-    progress: Progress | None,
+    on_merge: Callable[[], None],
     seed: int,
+    *,
+    eliminate: bool = True,
+    temperature: float = _TEMPERATURE,
 ) -> None:
-    """Re-solve groups of neighbouring routes until the time (or ``params.decompose_parts``) runs out."""
+    """Re-solve groups of neighbouring routes until the time (or ``params.decompose_parts``) runs out; half of
+    them try to empty their shortest route when ``eliminate``, the others are polished (simulated annealing from
+    ``temperature`` times their distance)."""
     rng = np.random.default_rng(seed)
     groups = max(1, sum(len(s) for s in state.routes.values()) // params.decompose_size)
     budget_s = min(max(params.workers * deadline.remaining() / (_PASSES * groups), _PART_S[0]), _PART_S[1])
@@ -325,19 +376,22 @@ def _improve(
     def next_task() -> _Task | None:
         if deadline.remaining() < _MIN_S or next(counter, None) is None:
             return None
-        task = _group(state, params, tight, rng)
+        task = _group(state, params, tight, rng, eliminate)
         if task is None:
             return None
         until = time.monotonic() + (deadline.remaining() if counted else min(budget_s, deadline.remaining()))
-        return replace(task, until=until, seed=seed + 1000 + state.solved)
+        return replace(task, until=until, seed=seed + 1000 + state.solved, temperature=temperature)
 
-    _run(pool, params.workers, state, next_task, deadline, _reporting(state, "improve", deadline, progress))
+    _run(pool, params.workers, state, next_task, deadline, on_merge)
 
 
-def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.Generator) -> _Task | None:
+def _group(
+    state: _State, params: SolveParams, tight: set[int], rng: np.random.Generator, eliminate: bool = True
+) -> _Task | None:
     """A sub-problem around a seed route: its nearest free routes up to ``decompose_size`` orders, the unserved
     orders nearest to them, and idle couriers nearest to the seed. The seed is the shortest route half the time
-    (its sub-problem tries to empty it), else, while orders are left out, the route nearest to one of them."""
+    (its sub-problem tries to empty it; only when ``eliminate``), else, while orders are left out, the route
+    nearest to one of them."""
     problem = state.problem
     free = [c for c in state.routes if c not in state.busy_couriers]
     fresh = [c for c in free if c not in state.stale]
@@ -348,7 +402,7 @@ def _group(state: _State, params: SolveParams, tight: set[int], rng: np.random.G
         return None
     served = {o for stops in state.routes.values() for o, _ in stops}
     waiting = [o for o in state.able.servable if o not in served and o not in state.busy_orders]
-    shortest = rng.random() < 0.5
+    shortest = eliminate and rng.random() < 0.5
     if shortest:
         anchor = min(fresh, key=lambda c: (len(state.routes[c]), rng.random()))
     elif waiting:  # serving more comes first: seed next to an order left out

@@ -37,7 +37,9 @@ class SolveParams:
     (fewest orders left out, then fewest routes, then lowest cost). ``polish`` is how the time left after route
     elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools re-insert
     them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or ``local_search``
-    (the ``metaheuristic`` from the current routes).
+    (the ``metaheuristic`` from the current routes). With ``workers`` > 1, the last ``polish_together_share`` of
+    the time is spent by all workers on the best of their plans at once, each polishing its own group of
+    neighbouring routes (:func:`routing.decompose.polish_together`).
 
     Problems with more than ``decompose_above`` servable orders are solved by decomposition
     (:mod:`routing.decompose`): a first plan from sub-problems of about ``decompose_size`` orders cut by site and
@@ -60,6 +62,7 @@ class SolveParams:
     polish: str = "ruin_recreate"
     ruin_orders: int = 12
     ruin_iterations: int | None = None
+    polish_together_share: float = 0.25
     decompose_above: int = 250
     decompose_size: int = 100
     decompose_parts: int | None = None
@@ -88,6 +91,8 @@ class SolveParams:
             )
         if self.decompose_parts is not None and self.decompose_parts < 0:
             raise InputError(f"decompose_parts: must be >= 0 when given, got {self.decompose_parts}")
+        if not 0 <= self.polish_together_share < 1:
+            raise InputError(f"polish_together_share: must be within [0, 1), got {self.polish_together_share}")
         if not 0 <= self.elimination_share <= 1:
             raise InputError(f"elimination_share: must be within [0, 1], got {self.elimination_share}")
 

@@ -115,15 +115,17 @@ def ruin_and_recreate(
     seed: int,
     on_solution: Callable[[int], None] | None = None,
     target_served: int | None = None,
+    temperature: float = 0.01,
 ) -> SearchResult:
     """Improve ``start`` with ruin-and-recreate iterations on ``model`` until the deadline (or
     ``params.ruin_iterations``, or as soon as ``target_served`` orders are served); return the best result seen.
-    ``model`` must cover the couriers of ``start``."""
+    ``model`` must cover the couriers of ``start``. The annealing starts at ``temperature`` times ``start``'s
+    distance and cools to zero."""
     rng = np.random.default_rng(seed)
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     size = max(1, min(params.ruin_orders, len(model.orders) // 3))
     best = current = start
-    temperature0 = max(1.0, 0.01 * _distance(problem, matrix, start.routes))
+    temperature0 = max(1.0, temperature * _distance(problem, matrix, start.routes))
     local = len(model.orders) > _LOCAL_ABOVE
     budget_s = deadline.remaining()
     iteration = 0

@@ -10,7 +10,7 @@ import numpy as np
 
 from geo.matrix import Matrix
 from routing.deadline import Deadline
-from routing.decompose import solve_large
+from routing.decompose import polish_together, solve_large
 from routing.eligibility import Eligibility, eligibility, unserved_reason
 from routing.errors import InputError
 from routing.model import Problem
@@ -49,10 +49,15 @@ def solve(
         best = solve_large(problem, matrix, able, penalty, params, deadline, progress, seed, phases)
         return _make_plan(problem, matrix, able, best, phases, deadline)
     variants = [replace(params, first_solution=f) for f in _portfolio(params)]
-    results = _run_portfolio(problem, matrix, able, penalty, variants, deadline.remaining(), progress, seed)
+    together = params.polish_together_share if params.workers > 1 else 0.0
+    budget_s = deadline.remaining() * (1 - together)
+    results = _run_portfolio(problem, matrix, able, penalty, variants, budget_s, progress, seed)
     phases["search"] = deadline.elapsed()
     found = [r for r in results if r is not None]
     best = min(found, key=lambda r: (dropped(r, penalty), len(r.routes), r.objective)) if found else None
+    if best is not None and best.routes and together:
+        best = polish_together(problem, matrix, able, penalty, params, deadline, progress, seed, best)
+        phases["polish together"] = deadline.elapsed()
     return _make_plan(problem, matrix, able, best, phases, deadline)
 
 

@@ -77,6 +77,17 @@ def test_two_worker_processes_give_a_feasible_complete_plan() -> None:
     assert plan.is_complete()
 
 
+def test_workers_polish_the_best_plan_together_and_never_make_it_worse() -> None:
+    whole = replace(PARAMS, decompose_above=1000, workers=2)
+    single = replace(whole, polish_together_share=0)  # the best of two independent searches
+    alone, distance_alone, routes_alone = solve_file("R101.txt", "vrptw/solomon", single)
+    together, distance, routes = solve_file("R101.txt", "vrptw/solomon", whole)
+    assert "polish together" in together.stats.phases and "polish together" not in alone.stats.phases
+    assert together.is_complete()
+    assert routes <= routes_alone
+    assert together.stats.objective <= alone.stats.objective and distance < distance_alone
+
+
 def test_below_the_threshold_the_whole_problem_is_solved_as_before() -> None:
     plan, _, _ = solve_file("R101.txt", "vrptw/solomon", replace(PARAMS, decompose_above=100))
     assert plan.stats.status != "DECOMPOSED"

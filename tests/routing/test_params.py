@@ -25,6 +25,7 @@ def test_from_toml_reads_a_solve_table(tmp_path: Path) -> None:
         ("decompose_size = 5", "decompose_size >= 10"),
         ("decompose_above = 0", "decompose_above: must be >= 1"),
         ("decompose_parts = -1", "decompose_parts: must be >= 0"),
+        ("polish_together_share = 1", "polish_together_share: must be within"),
         ("time_limit_s = ", "solver.toml: Invalid value"),
     ],
 )

@@ -122,6 +122,6 @@ def test_parallel_workers_return_the_best_plan(street: SimpleNamespace) -> None:
     couriers = tuple(street.courier(f"c{k}", capacity=Capacity(3_000), fixed_cost=10_000) for k in range(4))
     problem = Problem((street.site(),), couriers, tuple(street.order(f"o{k}", k + 1.0) for k in range(8)))
     alone = solve(problem, street.matrix(problem), params=PARAMS)
-    together = solve(problem, street.matrix(problem), params=replace(PARAMS, workers=3))
+    together = solve(problem, street.matrix(problem), params=replace(PARAMS, workers=3, decompose_parts=3))
     assert together.is_complete() and together.summary.routes == 3
     assert (together.summary.routes, together.stats.objective) <= (alone.summary.routes, alone.stats.objective)
