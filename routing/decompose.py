@@ -49,7 +49,7 @@ from routing.partition import (
     with_stock,
 )
 from routing.phases import Progress, eliminate_routes, first_search
-from routing.ruin_recreate import ruin_and_recreate
+from routing.ruin_recreate import TEMPERATURE, ruin_and_recreate
 from routing.timing import StopRef
 
 __all__ = ["polish_together", "solve_large"]
@@ -60,8 +60,8 @@ _PASSES = 2.5  # the improvement loop aims to visit every route about this many 
 _MIN_S = 0.25  # no sub-problem is started with less time than this left
 _ATTEMPT_SHARE = 0.6  # of an improvement sub-solve, for emptying its shortest route
 _SECTOR = 2  # first-plan sectors have this many times ``decompose_size`` orders
-_TEMPERATURE = 0.01  # the polish's initial temperature in the improvement loop, as a fraction of the distance
-_TOGETHER_TEMPERATURE = 0.002  # the same when the workers polish one plan together at the end: a colder restart
+# when the workers polish one plan together at the end: a colder annealing restart than ruin-and-recreate's own
+_TOGETHER_TEMPERATURE = 0.002
 _SPARE = 2  # idle couriers offered to each sub-problem (more when it has unserved orders)
 
 Routes = dict[int, list[StopRef]]
@@ -94,7 +94,7 @@ class _Task:
     seed: int
     anchor: int = -1  # the seed route's courier, -1 for a first-plan sector
     eliminate: bool = True  # try to empty the shortest route (else only polish)
-    temperature: float = _TEMPERATURE  # of the polish's simulated annealing, as a fraction of the distance
+    temperature: float = TEMPERATURE  # of the polish's simulated annealing, as a fraction of the distance
 
 
 def _solve_part(task: _Task) -> SearchResult | None:
@@ -190,6 +190,13 @@ class _State:
         left_out, _, cost = self.key(self.routes, self.able.servable)
         return left_out + cost
 
+    def place(self, routes: Mapping[int, Sequence[StopRef]]) -> None:
+        """Put ``routes`` (its non-empty ones) in the plan, with each route's representative stop."""
+        for c, stops in routes.items():
+            if stops:
+                self.routes[c] = list(stops)
+                self.reps[c] = representative(self.problem, self.dist, stops)
+
     def merge(self, task: _Task, result: SearchResult | None) -> bool:
         """Take ``result`` for the task's couriers if it is better than their current routes; free them."""
         self.busy_couriers.difference_update(task.couriers)
@@ -204,10 +211,7 @@ class _State:
         for c in task.couriers:
             self.routes.pop(c, None)
             self.reps.pop(c, None)
-        for c, stops in result.routes.items():
-            if stops:
-                self.routes[c] = list(stops)
-                self.reps[c] = representative(self.problem, self.dist, stops)
+        self.place(result.routes)
         self.stale.difference_update(task.couriers)
         self.improved += 1
         return True
@@ -259,9 +263,7 @@ def polish_together(
     served = sum(len({o for o, _ in stops}) for stops in start.routes.values())
     params = replace(params, decompose_size=max(10, math.ceil(served / params.workers)))
     with _session(problem, matrix, able, penalty, params) as (pool, state, tight):
-        for c, stops in start.routes.items():
-            state.routes[c] = list(stops)
-            state.reps[c] = representative(problem, state.dist, stops)
+        state.place(start.routes)
         report = _reporting(state, "polish", deadline, progress)
         _improve(pool, state, params, tight, deadline, report, seed, eliminate=False, temperature=_TOGETHER_TEMPERATURE)
     if not state.improved:
@@ -362,7 +364,7 @@ def _improve(
     seed: int,
     *,
     eliminate: bool = True,
-    temperature: float = _TEMPERATURE,
+    temperature: float = TEMPERATURE,
 ) -> None:
     """Re-solve groups of neighbouring routes until the time (or ``params.decompose_parts``) runs out; half of
     them try to empty their shortest route when ``eliminate``, the others are polished (simulated annealing from

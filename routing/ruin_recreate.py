@@ -27,11 +27,12 @@ from routing.params import SolveParams
 from routing.partition import route_cost, route_metres, stock_left, with_stock
 from routing.timing import StopRef
 
-__all__ = ["ruin_and_recreate"]
+__all__ = ["TEMPERATURE", "ruin_and_recreate"]
 
 _MAX_ROUTES_RUINED = 4
 _MAX_STRING = 8
 _LOCAL_ABOVE = 60
+TEMPERATURE = 0.01  # initial annealing temperature, as a fraction of the start's distance
 
 
 def _distance(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[StopRef]]) -> int:
@@ -115,7 +116,7 @@ def ruin_and_recreate(
     seed: int,
     on_solution: Callable[[int], None] | None = None,
     target_served: int | None = None,
-    temperature: float = 0.01,
+    temperature: float = TEMPERATURE,
 ) -> SearchResult:
     """Improve ``start`` with ruin-and-recreate iterations on ``model`` until the deadline (or
     ``params.ruin_iterations``, or as soon as ``target_served`` orders are served); return the best result seen.
