@@ -33,13 +33,14 @@ class SolveParams:
     final routes included) and gives up after ``elimination_tries`` failed routes in a row. ``drop_penalty`` is
     the cost of leaving an order out (``None``: far above any route cost); an order's ``priority`` multiplies it
     by ``1 + priority``. ``workers`` > 1 runs
-    that many searches in parallel processes, each from a different first solution, and keeps the best plan
-    (fewest orders left out, then fewest routes, then lowest cost). ``polish`` is how the time left after route
-    elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools re-insert
-    them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or ``local_search``
-    (the ``metaheuristic`` from the current routes). With ``workers`` > 1, the last ``polish_together_share`` of
-    the time is spent by all workers on the best of their plans at once, each polishing its own group of
-    neighbouring routes (:func:`routing.decompose.polish_together`).
+    that many searches (first solution and route elimination) in parallel processes, each from a different first
+    solution, and keeps the best plan (fewest orders left out, then fewest routes, then lowest cost); then every
+    worker polishes that plan from its own seed and the best polish is kept. ``polish`` is how the time left after
+    route elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools
+    re-insert them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or
+    ``local_search`` (the ``metaheuristic`` from the current routes). With ``workers`` > 1, the last
+    ``polish_together_share`` of the time is spent by all workers on the best plan at once, each polishing its own
+    group of neighbouring routes (:func:`routing.decompose.polish_together`).
 
     Problems with more than ``decompose_above`` servable orders are solved by decomposition
     (:mod:`routing.decompose`): a first plan from sub-problems of about ``decompose_size`` orders cut by site and

@@ -21,7 +21,7 @@ from routing.ruin_recreate import ruin_and_recreate
 _ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route count
 _RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
 
-__all__ = ["Progress", "attempt", "dropped", "eliminate_routes", "first_search", "reporter"]
+__all__ = ["Progress", "attempt", "dropped", "eliminate_routes", "first_search", "polish", "reporter"]
 
 Progress = Callable[[str, float, int], None]
 """Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
@@ -66,8 +66,10 @@ def eliminate_routes(
     *,
     reserve_s: float,
     attempt_share: float = _ATTEMPT_SHARE,
+    then_polish: bool = True,
 ) -> SearchResult:
-    """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish.
+    """Empty routes one at a time (shortest first) by re-inserting their orders into the others, then polish
+    (unless ``then_polish`` is false: the caller polishes).
 
     Each attempt searches with one courier fewer, starting from the current routes minus the victim's, and stops
     as soon as every order the best plan served is served again. Failed victims are not tried again until a route
@@ -91,6 +93,24 @@ def eliminate_routes(
         found = attempt(problem, matrix, model, best, params, limit, seed)
         if found is not None and found.served() >= best.served():
             best, tried = found, set()
+    if not then_polish:
+        return best
+    return polish(problem, matrix, orders, allowed, penalty, best, params, deadline, progress, seed)
+
+
+def polish(
+    problem: Problem,
+    matrix: Matrix,
+    orders: Sequence[int],
+    allowed: Mapping[int, Sequence[int]],
+    penalty: Mapping[int, int],
+    best: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+    seed: int,
+) -> SearchResult:
+    """Improve ``best`` on its own couriers until the deadline with ``params.polish``; never worse than ``best``."""
     couriers = sorted(best.routes)
     if deadline.remaining() > 0.05 and couriers:
         model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)

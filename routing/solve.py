@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from functools import partial
 from multiprocessing import get_context
 
 import numpy as np
@@ -16,13 +18,14 @@ from routing.errors import InputError
 from routing.model import Problem
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
-from routing.phases import Progress, dropped, eliminate_routes, first_search
+from routing.phases import Progress, dropped, eliminate_routes, first_search, polish
 from routing.plan import Plan, SolveStats, Unassigned
 from routing.timing import time_route
 
 __all__ = ["Progress", "solve"]
 
 _SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
+_MIN_POLISH_S = 0.05  # no polish is started with less time than this
 
 
 def solve(
@@ -48,13 +51,22 @@ def solve(
     if len(able.servable) > params.decompose_above:
         best = solve_large(problem, matrix, able, penalty, params, deadline, progress, seed, phases)
         return _make_plan(problem, matrix, able, best, phases, deadline)
-    variants = [replace(params, first_solution=f) for f in _portfolio(params)]
     together = params.polish_together_share if params.workers > 1 else 0.0
-    budget_s = deadline.remaining() * (1 - together)
-    results = _run_portfolio(problem, matrix, able, penalty, variants, budget_s, progress, seed)
+    until = deadline.elapsed() + deadline.remaining() * (1 - together)
+    apart = params.workers > 1  # the workers polish the best plan of the pipelines, each from its own seed
+    pipelines = [
+        partial(_pipeline, problem, matrix, able, penalty, variant, until - deadline.elapsed(), seed + k, not apart)
+        for k, variant in enumerate(replace(params, first_solution=f) for f in _portfolio(params))
+    ]
+    best = _best(_in_parallel(pipelines, progress), penalty)
     phases["search"] = deadline.elapsed()
-    found = [r for r in results if r is not None]
-    best = min(found, key=lambda r: (dropped(r, penalty), len(r.routes), r.objective)) if found else None
+    if best is not None and best.routes and apart and until - deadline.elapsed() > _MIN_POLISH_S:
+        polishes = [
+            partial(_polish, problem, matrix, able, penalty, params, best, until - deadline.elapsed(), seed + k)
+            for k in range(params.workers)
+        ]
+        best = _best([best, *_in_parallel(polishes, progress)], penalty)
+        phases["polish"] = deadline.elapsed()
     if best is not None and best.routes and together:
         best = polish_together(problem, matrix, able, penalty, params, deadline, progress, seed, best)
         phases["polish together"] = deadline.elapsed()
@@ -71,28 +83,25 @@ def _portfolio(params: SolveParams) -> list[str]:
     return [params.first_solution, *others][: params.workers]
 
 
-def _run_portfolio(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    variants: list[SolveParams],
-    budget_s: float,
-    progress: Progress | None,
-    seed: int,
-) -> list[SearchResult | None]:
-    """Run the first variant in this process (it reports progress), the others in forked worker processes.
+def _best(results: Sequence[SearchResult | None], penalty: dict[int, int]) -> SearchResult | None:
+    """The result that drops least, then uses fewest routes, then costs least; ``None`` if there is none."""
+    found = [r for r in results if r is not None]
+    return min(found, key=lambda r: (dropped(r, penalty), len(r.routes), r.objective)) if found else None
+
+
+Job = Callable[[Progress | None], SearchResult | None]
+
+
+def _in_parallel(jobs: Sequence[Job], progress: Progress | None) -> list[SearchResult | None]:
+    """Run the first job in this process (it reports progress), the others in forked worker processes.
 
     A worker that fails (killed, out of memory) only loses its own result: the others still make the plan.
     """
-    if len(variants) == 1:
-        return [_pipeline(problem, matrix, able, penalty, variants[0], budget_s, progress, seed)]
-    with ProcessPoolExecutor(len(variants) - 1, mp_context=get_context("fork")) as pool:
-        others = [
-            pool.submit(_pipeline, problem, matrix, able, penalty, v, budget_s, None, seed + k)
-            for k, v in enumerate(variants[1:], 1)
-        ]
-        results = [_pipeline(problem, matrix, able, penalty, variants[0], budget_s, progress, seed)]
+    if len(jobs) == 1:
+        return [jobs[0](progress)]
+    with ProcessPoolExecutor(len(jobs) - 1, mp_context=get_context("fork")) as pool:
+        others = [pool.submit(job, None) for job in jobs[1:]]
+        results = [jobs[0](progress)]
         for future in others:
             try:
                 results.append(future.result())
@@ -108,10 +117,11 @@ def _pipeline(
     penalty: dict[int, int],
     params: SolveParams,
     budget_s: float,
-    progress: Progress | None,
     seed: int,
+    then_polish: bool,
+    progress: Progress | None,
 ) -> SearchResult | None:
-    """One worker's search: first solution and local search, then route elimination and polish."""
+    """One worker's search: first solution and local search, then route elimination (and polish if asked)."""
     deadline = Deadline(budget_s)
     orders, allowed = able.servable, dict(enumerate(able.couriers))
     couriers = sorted({c for o in orders for c in able.couriers[o]})
@@ -119,9 +129,36 @@ def _pipeline(
     if best is not None and params.route_elimination:
         reserve_s = 0.3 * params.time_limit_s * (1 - params.elimination_share)
         best = eliminate_routes(
-            problem, matrix, orders, allowed, penalty, best, params, deadline, progress, seed, reserve_s=reserve_s
+            problem,
+            matrix,
+            orders,
+            allowed,
+            penalty,
+            best,
+            params,
+            deadline,
+            progress,
+            seed,
+            reserve_s=reserve_s,
+            then_polish=then_polish,
         )
     return best
+
+
+def _polish(
+    problem: Problem,
+    matrix: Matrix,
+    able: Eligibility,
+    penalty: dict[int, int],
+    params: SolveParams,
+    start: SearchResult,
+    budget_s: float,
+    seed: int,
+    progress: Progress | None,
+) -> SearchResult:
+    """One worker's polish of ``start`` for ``budget_s`` seconds."""
+    orders, allowed = able.servable, dict(enumerate(able.couriers))
+    return polish(problem, matrix, orders, allowed, penalty, start, params, Deadline(budget_s), progress, seed)
 
 
 def _check_matrix(problem: Problem, matrix: Matrix) -> None:

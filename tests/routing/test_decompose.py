@@ -22,7 +22,7 @@ from routing.decompose import _group, _State, _Task
 from routing.eligibility import eligibility
 from routing.ortools_model import SearchResult
 from routing.partition import representative
-from routing.solve import _penalties
+from routing.solve import _best, _penalties, _pipeline, _polish, _portfolio
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PARAMS = SolveParams(
@@ -79,13 +79,35 @@ def test_two_worker_processes_give_a_feasible_complete_plan() -> None:
 
 def test_workers_polish_the_best_plan_together_and_never_make_it_worse() -> None:
     whole = replace(PARAMS, decompose_above=1000, workers=2)
-    single = replace(whole, polish_together_share=0)  # the best of two independent searches
+    single = replace(whole, polish_together_share=0)  # the best of two polishes of the better search
     alone, distance_alone, routes_alone = solve_file("R101.txt", "vrptw/solomon", single)
     together, distance, routes = solve_file("R101.txt", "vrptw/solomon", whole)
     assert "polish together" in together.stats.phases and "polish together" not in alone.stats.phases
     assert together.is_complete()
     assert routes <= routes_alone
     assert together.stats.objective <= alone.stats.objective and distance < distance_alone
+
+
+def test_each_worker_polishes_the_better_search_from_its_own_seed_and_the_better_polish_is_kept() -> None:
+    """With two workers the pipelines only search and eliminate routes; then both polish the better of their plans,
+    each from its own seed. A run equals that, done one step after the other in this process."""
+    params = replace(PARAMS, decompose_above=1000, workers=2, polish_together_share=0)
+    problem, matrix, _ = instance_to_problem(read_instance(DATA / "R101.txt", "vrptw/solomon"))
+    plan = solve(problem, matrix, params=params, seed=0)
+    assert list(plan.stats.phases) == ["eligibility", "search", "polish"]
+    able = eligibility(problem, matrix)
+    penalty = _penalties(problem, matrix, params)
+    searched = [
+        _pipeline(problem, matrix, able, penalty, replace(params, first_solution=f), 600, k, False, None)
+        for k, f in enumerate(_portfolio(params))
+    ]
+    start = _best(searched, penalty)
+    assert start is not None
+    polished = [_polish(problem, matrix, able, penalty, params, start, 600, k, None) for k in range(2)]
+    assert polished[0].routes != polished[1].routes  # two seeds, two different polishes
+    best = _best([start, *polished], penalty)
+    assert best is not None and best.objective < start.objective
+    assert plan.stats.objective == best.objective
 
 
 def test_below_the_threshold_the_whole_problem_is_solved_as_before() -> None:
