@@ -20,8 +20,9 @@ from routing.ruin_recreate import ruin_and_recreate
 
 _ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route count
 _RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
+MIN_POLISH_S = 0.05  # no polish is started with less time than this
 
-__all__ = ["Progress", "attempt", "dropped", "eliminate_routes", "first_search", "polish", "reporter"]
+__all__ = ["MIN_POLISH_S", "Progress", "attempt", "dropped", "eliminate_routes", "first_search", "polish", "reporter"]
 
 Progress = Callable[[str, float, int], None]
 """Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
@@ -112,7 +113,7 @@ def polish(
 ) -> SearchResult:
     """Improve ``best`` on its own couriers until the deadline with ``params.polish``; never worse than ``best``."""
     couriers = sorted(best.routes)
-    if deadline.remaining() > 0.05 and couriers:
+    if deadline.remaining() > MIN_POLISH_S and couriers:
         model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
         report = reporter("polish", deadline, progress)
         if params.polish == "ruin_recreate":

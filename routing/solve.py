@@ -18,14 +18,13 @@ from routing.errors import InputError
 from routing.model import Problem
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
-from routing.phases import Progress, dropped, eliminate_routes, first_search, polish
+from routing.phases import MIN_POLISH_S, Progress, dropped, eliminate_routes, first_search, polish
 from routing.plan import Plan, SolveStats, Unassigned
 from routing.timing import time_route
 
 __all__ = ["Progress", "solve"]
 
 _SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
-_MIN_POLISH_S = 0.05  # no polish is started with less time than this
 
 
 def solve(
@@ -54,15 +53,17 @@ def solve(
     together = params.polish_together_share if params.workers > 1 else 0.0
     until = deadline.elapsed() + deadline.remaining() * (1 - together)
     apart = params.workers > 1  # the workers polish the best plan of the pipelines, each from its own seed
+    budget_s = until - deadline.elapsed()
     pipelines = [
-        partial(_pipeline, problem, matrix, able, penalty, variant, until - deadline.elapsed(), seed + k, not apart)
+        partial(_pipeline, problem, matrix, able, penalty, variant, budget_s, seed + k, not apart)
         for k, variant in enumerate(replace(params, first_solution=f) for f in _portfolio(params))
     ]
     best = _best(_in_parallel(pipelines, progress), penalty)
     phases["search"] = deadline.elapsed()
-    if best is not None and best.routes and apart and until - deadline.elapsed() > _MIN_POLISH_S:
+    polish_s = until - deadline.elapsed()
+    if best is not None and best.routes and apart and polish_s > MIN_POLISH_S:
         polishes = [
-            partial(_polish, problem, matrix, able, penalty, params, best, until - deadline.elapsed(), seed + k)
+            partial(_polish, problem, matrix, able, penalty, params, best, polish_s, seed + k)
             for k in range(params.workers)
         ]
         best = _best([best, *_in_parallel(polishes, progress)], penalty)
