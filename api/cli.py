@@ -158,12 +158,16 @@ def bench_command(
     out: Annotated[Path, typer.Option("--out", help="results CSV")] = Path("results.csv"),
     seed: Seed = 0,
     workers: Workers = CORES,
+    repeat: Annotated[
+        int, typer.Option("--repeat", help="solve each instance this many times, seeds SEED, SEED+1, ...")
+    ] = 1,
 ) -> None:
     """Solve public benchmark instances and compare with the best-known solutions."""
     from benchmarks.runner import run_bench
 
     params = SolveParams(time_limit_s=time_limit, workers=workers)
-    run(lambda: run_bench(set_name, instances.split(",") if instances else None, params, data_dir, out, seed, console))
+    names = instances.split(",") if instances else None
+    run(lambda: run_bench(set_name, names, params, data_dir, out, seed, console, repeat))
 
 
 app.command("check")(check_command)

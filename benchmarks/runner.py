@@ -1,8 +1,10 @@
 """``lastmile bench``: solve public instances, re-check the routes independently, compare with best-known.
 
 Each row of the results CSV is recomputed by :mod:`benchmarks.checker` from the returned routes (double
-precision), never taken from the solver: ``set,instance,vehicles,distance,bks_vehicles,bks_distance,gap_pct,
-feasible,wall_s``. ``wall_s`` covers reading, converting, solving and checking the instance.
+precision), never taken from the solver: ``set,instance,seed,vehicles,distance,bks_vehicles,bks_distance,gap_pct,
+feasible,wall_s``. ``wall_s`` covers reading, converting, solving and checking the instance. With ``repeat`` > 1
+every instance is solved once per seed (``seed``, ``seed + 1``, ...), one row each, so that a change can be judged
+against the run-to-run spread.
 """
 
 from __future__ import annotations
@@ -23,7 +25,18 @@ from routing import InputError, SolveParams, solve
 
 __all__ = ["COLUMNS", "BenchRow", "default_data_dir", "run_bench", "run_instance"]
 
-COLUMNS = ("set", "instance", "vehicles", "distance", "bks_vehicles", "bks_distance", "gap_pct", "feasible", "wall_s")
+COLUMNS = (
+    "set",
+    "instance",
+    "seed",
+    "vehicles",
+    "distance",
+    "bks_vehicles",
+    "bks_distance",
+    "gap_pct",
+    "feasible",
+    "wall_s",
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +45,7 @@ class BenchRow:
 
     set: str
     instance: str
+    seed: int
     vehicles: int
     distance: float
     bks_vehicles: int | None
@@ -50,6 +64,7 @@ class BenchRow:
         return [
             self.set,
             self.instance,
+            str(self.seed),
             str(self.vehicles),
             f"{self.distance:.4f}",
             "" if self.bks_vehicles is None else str(self.bks_vehicles),
@@ -80,6 +95,7 @@ def run_instance(
     return BenchRow(
         set_name,
         instance.name,
+        seed,
         check.vehicles,
         check.distance,
         best[0] if best else None,
@@ -111,8 +127,12 @@ def run_bench(
     out: Path,
     seed: int,
     console: Console,
+    repeat: int = 1,
 ) -> list[BenchRow]:
-    """Run a benchmark set, write the CSV (atomically, when done) and print a summary table."""
+    """Run a benchmark set ``repeat`` times (seeds ``seed`` onwards), write the CSV (atomically, when done) and print
+    a summary table with a row per seed."""
+    if repeat < 1:
+        raise InputError(f"--repeat: must be >= 1, got {repeat}")
     data_dir = data_dir or default_data_dir()
     if data_dir is None or not data_dir.is_dir():
         raise InputError("--data-dir: not given and ../shared/benchmarks does not exist")
@@ -124,14 +144,15 @@ def run_bench(
     with tmp.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
-        for k, path in enumerate(paths, 1):
-            row = run_instance(path, set_name, params, seed, bks)
+        runs = [(path, s) for path in paths for s in range(seed, seed + repeat)]
+        for k, (path, run_seed) in enumerate(runs, 1):
+            row = run_instance(path, set_name, params, run_seed, bks)
             rows.append(row)
             writer.writerow(row.as_csv())
             fh.flush()
             gap = "" if row.gap_pct is None else f" gap {row.gap_pct:+.2f}%"
             console.print(
-                f"[{k}/{len(paths)}] {row.instance}: {row.vehicles} routes (bks {row.bks_vehicles}), "
+                f"[{k}/{len(runs)}] {row.instance} seed {run_seed}: {row.vehicles} routes (bks {row.bks_vehicles}), "
                 f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
                 f"{row.wall_s:.1f} s",
                 highlight=False,
@@ -143,20 +164,34 @@ def run_bench(
 
 
 def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> None:
+    seeds = sorted({r.seed for r in rows})
+    instances = len(rows) // max(1, len(seeds))
+    table = Table(title=f"{set_name}: {instances} instances at {params.time_limit_s:g} s, {params.workers} workers")
+    for col in ("seed", *_SUMMARY):
+        table.add_column(col, justify="right")
+    for s in seeds:
+        table.add_row(str(s), *_summary_cells([r for r in rows if r.seed == s]))
+    if len(seeds) > 1:
+        table.add_row("all", *_summary_cells(rows))
+    Console().print(table)
+
+
+_SUMMARY = (
+    "feasible",
+    "routes > BKS",
+    "routes > BKS+1",
+    "extra routes",
+    "at BKS routes",
+    "mean gap there",
+    "max wall_s",
+)
+
+
+def _summary_cells(rows: list[BenchRow]) -> list[str]:
+    """The summary columns (``_SUMMARY``) over ``rows``."""
     known = [r for r in rows if r.bks_vehicles is not None]
     at_bks = [r for r in known if r.vehicles <= (r.bks_vehicles or 0) and r.gap_pct is not None]
-    table = Table(title=f"{set_name}: {len(rows)} instances at {params.time_limit_s:g} s, {params.workers} workers")
-    for col in (
-        "feasible",
-        "routes > BKS",
-        "routes > BKS+1",
-        "extra routes",
-        "at BKS routes",
-        "mean gap there",
-        "max wall_s",
-    ):
-        table.add_column(col, justify="right")
-    table.add_row(
+    return [
         f"{sum(r.feasible for r in rows)}/{len(rows)}",
         str(sum(r.vehicles > (r.bks_vehicles or 0) for r in known)),
         str(sum(r.vehicles > (r.bks_vehicles or 0) + 1 for r in known)),
@@ -164,5 +199,4 @@ def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> 
         str(len(at_bks)),
         f"{sum(r.gap_pct or 0 for r in at_bks) / len(at_bks):+.2f}%" if at_bks else "-",
         f"{max((r.wall_s for r in rows), default=0):.1f}",
-    )
-    Console().print(table)
+    ]
