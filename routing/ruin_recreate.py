@@ -10,6 +10,12 @@ couriers and orders (and any orders left out): a descent over the whole plan cos
 few routes some tens of ms, so many more rounds fit in the time. The merged plan's objective is the current one
 minus what the ruined routes cost plus what the small model found (arc metres, fixed costs, drop penalties: the
 model's objective has nothing else), and a site's stock is what the other routes leave.
+
+When the rounds try to serve a target number of orders (route elimination: the orders of an emptied route must go
+somewhere), every order left out after a round costs its penalty once more inside the search, as the ejection
+pool's counters do in Nagata & Bräysy's route minimisation: an order that keeps failing to fit becomes dearer than
+several that fit more easily, so the search trades it in and tries to place those. The result is still judged, and
+returned, with the model's own penalties.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ __all__ = ["TEMPERATURE", "ruin_and_recreate"]
 _MAX_ROUTES_RUINED = 4
 _MAX_STRING = 8
 _LOCAL_ABOVE = 60
+_MAX_WEIGHT = 1000  # an order left out round after round costs at most this many times its penalty in the search
 TEMPERATURE = 0.01  # initial annealing temperature, as a fraction of the start's distance
 
 
@@ -51,6 +58,7 @@ def _recreate_locally(
     model: RoutingModel,
     current: SearchResult,
     removed: set[int],
+    penalty: Mapping[int, int],
     params: SolveParams,
     time_limit_s: float,
 ) -> SearchResult | None:
@@ -64,13 +72,13 @@ def _recreate_locally(
     stock = stock_left(problem, {problem.couriers[c].site for c in touched}, current.routes, outside)
     short = {s: items for s, items in stock.items() if problem.sites[s].stock != items}
     sub_problem = with_stock(problem, short)
-    small = RoutingModel(sub_problem, matrix, touched, orders, model.allowed, model.penalty)
+    small = RoutingModel(sub_problem, matrix, touched, orders, model.allowed, penalty)
     kept = {c: [s for s in current.routes[c] if s[0] not in removed] for c in touched}
     found = small.search(params, time_limit_s, initial=kept)
     if found is None:
         return None
     before = _cost(problem, matrix, {c: current.routes[c] for c in touched})
-    before += sum(model.penalty[o] for o in left_out)
+    before += sum(penalty[o] for o in left_out)
     routes = {c: r for c, r in current.routes.items() if c not in touched} | found.routes
     objective = current.objective - before + found.objective
     return SearchResult(routes, objective, current.solutions + found.solutions, found.status)
@@ -121,13 +129,16 @@ def ruin_and_recreate(
     """Improve ``start`` with ruin-and-recreate iterations on ``model`` until the deadline (or
     ``params.ruin_iterations``, or as soon as ``target_served`` orders are served); return the best result seen.
     ``model`` must cover the couriers of ``start``. The annealing starts at ``temperature`` times ``start``'s
-    distance and cools to zero."""
+    distance and cools to zero. With ``target_served`` (on a model of more than ``_LOCAL_ABOVE`` orders) the orders
+    left out grow dearer round by round inside the search (see the module's docstring)."""
     rng = np.random.default_rng(seed)
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     size = max(1, min(params.ruin_orders, len(model.orders) // 3))
     best = current = start
     temperature0 = max(1.0, temperature * _distance(problem, matrix, start.routes))
     local = len(model.orders) > _LOCAL_ABOVE
+    adaptive = local and target_served is not None
+    weights = dict(model.penalty)
     budget_s = deadline.remaining()
     iteration = 0
     while deadline.remaining() > 0.01 and (params.ruin_iterations is None or iteration < params.ruin_iterations):
@@ -138,7 +149,9 @@ def ruin_and_recreate(
             break
         removed = _ruin(problem, matrix, current, model.orders, size, rng)
         if local:
-            candidate = _recreate_locally(problem, matrix, model, current, removed, descent, deadline.remaining())
+            candidate = _recreate_locally(
+                problem, matrix, model, current, removed, weights, descent, deadline.remaining()
+            )
         else:
             kept = {c: [s for s in stops if s[0] not in removed] for c, stops in current.routes.items()}
             candidate = model.search(descent, deadline.remaining(), initial=kept)
@@ -153,8 +166,32 @@ def ruin_and_recreate(
         worse_by = candidate.objective - current.objective
         if worse_by <= 0 or rng.random() < np.exp(-min(50.0, worse_by / temperature)):
             current = candidate
-            if candidate.objective < best.objective:
-                best = candidate
+            true = candidate
+            if adaptive:
+                true = replace(candidate, objective=_objective(problem, matrix, model, candidate))
+            if true.objective < best.objective:
+                best = true
                 if on_solution is not None:
                     on_solution(best.objective)
+        if adaptive:
+            current = _weigh_left_out(model, current, weights)
     return best
+
+
+def _objective(problem: Problem, matrix: Matrix, model: RoutingModel, result: SearchResult) -> int:
+    """``result``'s objective on ``model``: what its routes cost plus the penalties of the orders it leaves out."""
+    served = {o for stops in result.routes.values() for o, _ in stops}
+    return _cost(problem, matrix, result.routes) + sum(model.penalty[o] for o in model.orders if o not in served)
+
+
+def _weigh_left_out(model: RoutingModel, current: SearchResult, weights: dict[int, int]) -> SearchResult:
+    """Make each order ``current`` leaves out dearer to leave out (its penalty once more in ``weights``), so the
+    search trades orders that keep failing to fit for ones that fit more easily; ``current`` re-weighed."""
+    served = {o for stops in current.routes.values() for o, _ in stops}
+    more = 0
+    for o in model.orders:
+        if o not in served:
+            grown = min(weights[o] + model.penalty[o], _MAX_WEIGHT * model.penalty[o])
+            more += grown - weights[o]
+            weights[o] = grown
+    return replace(current, objective=current.objective + more)

@@ -25,7 +25,7 @@ PARAMS = SolveParams(time_limit_s=600, solution_limit=500, metaheuristic="GREEDY
     [
         ("C101.txt", "vrptw/solomon", 10, 828.94),
         ("R101.txt", "vrptw/solomon", 19, 1682.26),
-        ("RC201.txt", "vrptw/solomon", 4, 1460.97),
+        ("RC201.txt", "vrptw/solomon", 4, 1523.25),
         ("lc101.txt", "pdptw/li_lim_100", 10, 828.94),
         ("lr201.txt", "pdptw/li_lim_100", 4, 1258.67),
     ],

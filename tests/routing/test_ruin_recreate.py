@@ -60,3 +60,22 @@ def test_improves_a_first_solution_without_dropping_orders(file: str, set_name: 
 
 def test_repeatable_for_a_seed() -> None:
     assert run(seed=5)[2].routes == run(seed=5)[2].routes
+
+
+def test_an_attempt_on_too_few_couriers_returns_the_models_own_objective() -> None:
+    """While orders are left out, the search makes them dearer to leave out each round (so that orders that keep
+    failing to fit are traded for easier ones); what it returns is still priced with the model's own penalties."""
+    problem, matrix, model = fresh_model("RC201.txt", "vrptw/solomon")
+    descent = SolveParams(metaheuristic="GREEDY_DESCENT", solution_limit=1)
+    start = model.search(descent, 600)
+    assert start is not None
+    kept = sorted(start.routes, key=lambda c: len(start.routes[c]))[2:]
+    fewer = RoutingModel(problem, matrix, kept, model.orders, model.allowed, model.penalty)
+    begin = fewer.search(descent, 600, initial={c: start.routes[c] for c in kept})
+    assert begin is not None and begin.served() < len(model.orders)
+    params = SolveParams(ruin_iterations=25)
+    result = ruin_and_recreate(problem, matrix, fewer, begin, params, Deadline(600), 1, target_served=len(model.orders))
+    assert begin.served() <= result.served() < len(model.orders)
+    again = RoutingModel(problem, matrix, kept, model.orders, model.allowed, model.penalty)
+    as_is = again.search(descent, 600, initial=result.routes)
+    assert as_is is not None and as_is.objective == result.objective
