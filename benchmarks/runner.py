@@ -38,6 +38,16 @@ COLUMNS = (
     "wall_s",
 )
 
+_SUMMARY = (  # the summary table's columns, for each seed and for all runs
+    "feasible",
+    "routes > BKS",
+    "routes > BKS+1",
+    "extra routes",
+    "at BKS routes",
+    "mean gap there",
+    "max wall_s",
+)
+
 
 @dataclass(frozen=True)
 class BenchRow:
@@ -174,17 +184,6 @@ def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> 
     if len(seeds) > 1:
         table.add_row("all", *_summary_cells(rows))
     Console().print(table)
-
-
-_SUMMARY = (
-    "feasible",
-    "routes > BKS",
-    "routes > BKS+1",
-    "extra routes",
-    "at BKS routes",
-    "mean gap there",
-    "max wall_s",
-)
 
 
 def _summary_cells(rows: list[BenchRow]) -> list[str]:
