@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import weakref
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +38,11 @@ class SearchResult:
     def served(self) -> int:
         """Number of orders served."""
         return sum(1 for stops in self.routes.values() for _, kind in stops if kind == "delivery")
+
+    def left_out(self, orders: Iterable[int]) -> list[int]:
+        """The ``orders`` that no route serves, in their given order."""
+        served = {o for stops in self.routes.values() for o, _ in stops}
+        return [o for o in orders if o not in served]
 
 
 class RoutingModel:

@@ -30,8 +30,7 @@ Progress = Callable[[str, float, int], None]
 
 def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[int] | None = None) -> int:
     """Sum of the drop penalties of ``orders`` (default: all orders with a penalty) that ``result`` leaves out."""
-    served = {o for stops in result.routes.values() for o, _ in stops}
-    return sum(penalty[o] for o in (penalty if orders is None else orders) if o not in served)
+    return sum(penalty[o] for o in result.left_out(penalty if orders is None else orders))
 
 
 def first_search(

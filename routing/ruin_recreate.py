@@ -65,8 +65,7 @@ def _recreate_locally(
     """Re-insert ``removed`` (and every order left out) into the routes they came from, on a small model of those
     routes only; the whole plan with these routes replaced, with its objective, or ``None``."""
     touched = sorted({c for c, stops in current.routes.items() if any(o in removed for o, _ in stops)})
-    served = {o for stops in current.routes.values() for o, _ in stops}
-    left_out = [o for o in model.orders if o not in served]
+    left_out = current.left_out(model.orders)
     orders = sorted({o for c in touched for o, _ in current.routes[c]} | set(left_out))
     outside = [c for c in model.couriers if c not in touched]
     stock = stock_left(problem, {problem.couriers[c].site for c in touched}, current.routes, outside)
@@ -180,18 +179,15 @@ def ruin_and_recreate(
 
 def _objective(problem: Problem, matrix: Matrix, model: RoutingModel, result: SearchResult) -> int:
     """``result``'s objective on ``model``: what its routes cost plus the penalties of the orders it leaves out."""
-    served = {o for stops in result.routes.values() for o, _ in stops}
-    return _cost(problem, matrix, result.routes) + sum(model.penalty[o] for o in model.orders if o not in served)
+    return _cost(problem, matrix, result.routes) + sum(model.penalty[o] for o in result.left_out(model.orders))
 
 
 def _weigh_left_out(model: RoutingModel, current: SearchResult, weights: dict[int, int]) -> SearchResult:
     """Make each order ``current`` leaves out dearer to leave out (its penalty once more in ``weights``), so the
     search trades orders that keep failing to fit for ones that fit more easily; ``current`` re-weighed."""
-    served = {o for stops in current.routes.values() for o, _ in stops}
     more = 0
-    for o in model.orders:
-        if o not in served:
-            grown = min(weights[o] + model.penalty[o], _MAX_WEIGHT * model.penalty[o])
-            more += grown - weights[o]
-            weights[o] = grown
+    for o in current.left_out(model.orders):
+        grown = min(weights[o] + model.penalty[o], _MAX_WEIGHT * model.penalty[o])
+        more += grown - weights[o]
+        weights[o] = grown
     return replace(current, objective=current.objective + more)
