@@ -31,11 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.matrix import Matrix
 from routing.deadline import Deadline
-from routing.eligibility import Eligibility
-from routing.model import Problem
-from routing.ortools_model import RoutingModel, SearchResult
+from routing.ortools_model import SearchResult
 from routing.params import SolveParams
 from routing.partition import (
     nearest_route,
@@ -48,7 +45,7 @@ from routing.partition import (
     tight_sites,
     with_stock,
 )
-from routing.phases import Progress, eliminate_routes, first_search
+from routing.phases import Progress, Scope, eliminate_routes, first_search
 from routing.ruin_recreate import TEMPERATURE, ruin_and_recreate
 from routing.timing import StopRef
 
@@ -71,10 +68,7 @@ Routes = dict[int, list[StopRef]]
 class _Shared:
     """What every worker reads from the parent's memory: set before the fork, never sent."""
 
-    problem: Problem
-    matrix: Matrix
-    allowed: dict[int, list[int]]
-    penalty: dict[int, int]
+    scope: Scope
     params: SolveParams
 
 
@@ -102,37 +96,26 @@ def _solve_part(task: _Task) -> SearchResult | None:
     shared = _SHARED
     if shared is None:
         raise RuntimeError("decompose: worker started without the shared problem")
-    problem = with_stock(shared.problem, task.stock)
+    scope = replace(shared.scope, problem=with_stock(shared.scope.problem, task.stock), orders=list(task.orders))
     deadline = Deadline(task.until - time.monotonic())
     params = replace(shared.params, time_limit_s=max(deadline.budget_s, 1e-3), workers=1)
-    couriers, orders = list(task.couriers), list(task.orders)
-    args = (shared.allowed, shared.penalty)
+    couriers = list(task.couriers)
     if task.initial is None:
-        best = first_search(problem, shared.matrix, couriers, orders, *args, params, deadline, None)
+        best = first_search(scope, couriers, params, deadline, None)
         reserve_s, share = 0.3 * params.time_limit_s * (1 - params.elimination_share), 0.25
     else:
-        model = RoutingModel(problem, shared.matrix, couriers, orders, *args)
+        model = scope.model(couriers)
         descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
         best = model.search(descent, deadline.remaining(), initial=task.initial)
         if best is not None and not (params.route_elimination and task.eliminate):
             return ruin_and_recreate(
-                problem, shared.matrix, model, best, params, deadline, task.seed, temperature=task.temperature
+                scope.problem, scope.matrix, model, best, params, deadline, task.seed, temperature=task.temperature
             )
         params = replace(params, elimination_tries=1)
         reserve_s, share = 0.0, _ATTEMPT_SHARE
     if best is not None and params.route_elimination:
         best = eliminate_routes(
-            problem,
-            shared.matrix,
-            orders,
-            *args,
-            best,
-            params,
-            deadline,
-            None,
-            task.seed,
-            reserve_s=reserve_s,
-            attempt_share=share,
+            scope, best, params, deadline, None, task.seed, reserve_s=reserve_s, attempt_share=share
         )
     return best
 
@@ -165,10 +148,7 @@ def _pool(workers: int) -> Iterator[Any]:
 class _State:
     """The current plan and what the loop knows about it."""
 
-    problem: Problem
-    matrix: Matrix
-    able: Eligibility
-    penalty: dict[int, int]
+    scope: Scope
     dist: np.ndarray
     routes: Routes = field(default_factory=dict)
     reps: dict[int, int] = field(default_factory=dict)
@@ -182,12 +162,13 @@ class _State:
         """(penalty of ``orders`` left out, routes, cost) of some routes: smaller is better."""
         used = {c: stops for c, stops in routes.items() if stops}
         served = {o for stops in used.values() for o, _ in stops}
-        left_out = sum(self.penalty[o] for o in orders if o not in served)
-        return left_out, len(used), sum(route_cost(self.problem, self.matrix, c, s) for c, s in used.items())
+        left_out = sum(self.scope.penalty[o] for o in orders if o not in served)
+        problem, matrix = self.scope.problem, self.scope.matrix
+        return left_out, len(used), sum(route_cost(problem, matrix, c, s) for c, s in used.items())
 
     def objective(self) -> int:
         """The whole plan's cost as the solver counts it: fixed costs, metres, penalties of orders left out."""
-        left_out, _, cost = self.key(self.routes, self.able.servable)
+        left_out, _, cost = self.key(self.routes, self.scope.orders)
         return left_out + cost
 
     def place(self, routes: Mapping[int, Sequence[StopRef]]) -> None:
@@ -195,7 +176,7 @@ class _State:
         for c, stops in routes.items():
             if stops:
                 self.routes[c] = list(stops)
-                self.reps[c] = representative(self.problem, self.dist, stops)
+                self.reps[c] = representative(self.scope.problem, self.dist, stops)
 
     def merge(self, task: _Task, result: SearchResult | None) -> bool:
         """Take ``result`` for the task's couriers if it is better than their current routes; free them."""
@@ -218,10 +199,7 @@ class _State:
 
 
 def solve_large(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
+    scope: Scope,
     params: SolveParams,
     deadline: Deadline,
     progress: Progress | None,
@@ -233,9 +211,9 @@ def solve_large(
     Returns the routes of the best plan found (``None`` when no order is servable); records the end of each part
     in ``phases``. ``params.decompose_parts`` (if set) caps the improvement sub-problems, for repeatable tests.
     """
-    if not able.servable:
+    if not scope.orders:
         return None
-    with _session(problem, matrix, able, penalty, params) as (pool, state, tight):
+    with _session(scope, params) as (pool, state, tight):
         _construct(pool, state, params, tight, deadline, progress, seed)
         phases["construct"] = deadline.elapsed()
         _improve(pool, state, params, tight, deadline, _reporting(state, "improve", deadline, progress), seed)
@@ -244,15 +222,7 @@ def solve_large(
 
 
 def polish_together(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    params: SolveParams,
-    deadline: Deadline,
-    progress: Progress | None,
-    seed: int,
-    start: SearchResult,
+    scope: Scope, params: SolveParams, deadline: Deadline, progress: Progress | None, seed: int, start: SearchResult
 ) -> SearchResult:
     """Polish ``start`` within ``deadline`` with every worker at once, each on its own group of neighbouring routes.
 
@@ -262,7 +232,7 @@ def polish_together(
     """
     served = sum(len({o for o, _ in stops}) for stops in start.routes.values())
     params = replace(params, decompose_size=max(10, math.ceil(served / params.workers)))
-    with _session(problem, matrix, able, penalty, params) as (pool, state, tight):
+    with _session(scope, params) as (pool, state, tight):
         state.place(start.routes)
         report = _reporting(state, "polish", deadline, progress)
         _improve(pool, state, params, tight, deadline, report, seed, eliminate=False, temperature=_TOGETHER_TEMPERATURE)
@@ -272,17 +242,15 @@ def polish_together(
 
 
 @contextmanager
-def _session(
-    problem: Problem, matrix: Matrix, able: Eligibility, penalty: dict[int, int], params: SolveParams
-) -> Iterator[tuple[Any, _State, set[int]]]:
+def _session(scope: Scope, params: SolveParams) -> Iterator[tuple[Any, _State, set[int]]]:
     """Workers forked with the problem in their memory, an empty plan state, and the sites whose stock is short."""
     global _SHARED
-    allowed = dict(enumerate(able.couriers))
-    _SHARED = _Shared(problem, matrix, allowed, penalty, params)
-    state = _State(problem, matrix, able, penalty, matrix.distance_m[problem.couriers[0].profile])
+    problem = scope.problem
+    _SHARED = _Shared(scope, params)
+    state = _State(scope, scope.matrix.distance_m[problem.couriers[0].profile])
     try:
         with _pool(params.workers) as pool:
-            yield pool, state, tight_sites(problem, able.servable, allowed)
+            yield pool, state, tight_sites(problem, scope.orders, scope.allowed)
     finally:
         _SHARED = None
 
@@ -335,9 +303,9 @@ def _construct(
     seed: int,
 ) -> None:
     """A first plan: every sector solved by the whole pipeline, ``_CONSTRUCT_SHARE`` of the time in all."""
-    problem = state.problem
-    allowed = dict(enumerate(state.able.couriers))
-    parts = sectors(problem, state.matrix, state.able.servable, allowed, _SECTOR * params.decompose_size)
+    scope = state.scope
+    problem = scope.problem
+    parts = sectors(problem, scope.matrix, scope.orders, scope.allowed, _SECTOR * params.decompose_size)
     stock = shared_stock(problem, tight, parts)
     waves = math.ceil(len(parts) / params.workers)
     budget_s = max(_MIN_S, _CONSTRUCT_SHARE * deadline.remaining() / waves)
@@ -394,7 +362,7 @@ def _group(
     orders nearest to them, and idle couriers nearest to the seed. The seed is the shortest route half the time
     (its sub-problem tries to empty it; only when ``eliminate``), else, while orders are left out, the route
     nearest to one of them."""
-    problem = state.problem
+    problem = state.scope.problem
     free = [c for c in state.routes if c not in state.busy_couriers]
     fresh = [c for c in free if c not in state.stale]
     if not fresh:
@@ -403,7 +371,7 @@ def _group(
     if not fresh:
         return None
     served = {o for stops in state.routes.values() for o, _ in stops}
-    waiting = [o for o in state.able.servable if o not in served and o not in state.busy_orders]
+    waiting = [o for o in state.scope.orders if o not in served and o not in state.busy_orders]
     shortest = eliminate and rng.random() < 0.5
     if shortest:
         anchor = min(fresh, key=lambda c: (len(state.routes[c]), rng.random()))
@@ -434,9 +402,9 @@ def _group(
 
 def _spares(state: _State, orders: Sequence[int], seed_node: int, count: int) -> list[int]:
     """Up to ``count`` idle, free couriers allowed to serve some of ``orders``, nearest to ``seed_node`` first."""
-    able = {c for o in orders for c in state.able.couriers[o]}
+    able = {c for o in orders for c in state.scope.allowed[o]}
     idle = sorted(able - set(state.routes) - state.busy_couriers)
-    problem = state.problem
+    problem = state.scope.problem
     return neighbours(state.dist, seed_node, [(c, problem.couriers[c].site) for c in idle])[:count]
 
 

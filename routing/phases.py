@@ -7,12 +7,13 @@ orders) in worker processes. Nothing here knows which.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from geo.matrix import Matrix
 from routing.deadline import Deadline
+from routing.eligibility import Eligibility
 from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
@@ -22,10 +23,41 @@ _ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route coun
 _RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
 MIN_POLISH_S = 0.05  # no polish is started with less time than this
 
-__all__ = ["MIN_POLISH_S", "Progress", "attempt", "dropped", "eliminate_routes", "first_search", "polish", "reporter"]
+__all__ = [
+    "MIN_POLISH_S",
+    "Progress",
+    "Scope",
+    "attempt",
+    "dropped",
+    "eliminate_routes",
+    "first_search",
+    "polish",
+    "reporter",
+]
 
 Progress = Callable[[str, float, int], None]
 """Called as ``progress(phase, elapsed_s, objective)`` on every solution found."""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a search works on: the problem and its matrix, the orders to serve, the couriers allowed for each order
+    and the cost of leaving each one out. The whole problem for ``solve``, a sub-problem for decomposition."""
+
+    problem: Problem
+    matrix: Matrix
+    orders: Sequence[int]
+    allowed: Mapping[int, Sequence[int]]
+    penalty: Mapping[int, int]
+
+    @classmethod
+    def whole(cls, problem: Problem, matrix: Matrix, able: Eligibility, penalty: Mapping[int, int]) -> Scope:
+        """Every servable order of ``problem``, each with the couriers ``able`` allows."""
+        return cls(problem, matrix, able.servable, dict(enumerate(able.couriers)), penalty)
+
+    def model(self, couriers: Sequence[int]) -> RoutingModel:
+        """An OR-Tools model of the scope's orders on ``couriers``."""
+        return RoutingModel(self.problem, self.matrix, couriers, self.orders, self.allowed, self.penalty)
 
 
 def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[int] | None = None) -> int:
@@ -34,30 +66,19 @@ def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[i
 
 
 def first_search(
-    problem: Problem,
-    matrix: Matrix,
-    couriers: Sequence[int],
-    orders: Sequence[int],
-    allowed: Mapping[int, Sequence[int]],
-    penalty: Mapping[int, int],
-    params: SolveParams,
-    deadline: Deadline,
-    progress: Progress | None,
+    scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline, progress: Progress | None
 ) -> SearchResult | None:
-    """A first solution of ``orders`` on ``couriers`` and the metaheuristic, for the first-search share of the time."""
-    if not orders:
+    """A first solution of the scope's orders on ``couriers`` and the metaheuristic, for the first-search share of
+    the time."""
+    if not scope.orders:
         return None
-    model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
+    model = scope.model(couriers)
     share = 1 - params.elimination_share if params.route_elimination else 1
     return model.search(params, deadline.remaining() * share, on_solution=reporter("search", deadline, progress))
 
 
 def eliminate_routes(
-    problem: Problem,
-    matrix: Matrix,
-    orders: Sequence[int],
-    allowed: Mapping[int, Sequence[int]],
-    penalty: Mapping[int, int],
+    scope: Scope,
     best: SearchResult,
     params: SolveParams,
     deadline: Deadline,
@@ -88,35 +109,25 @@ def eliminate_routes(
         share = attempt_share * _RESISTED ** len(tried)
         tried.add(victim)
         kept = sorted(c for c in best.routes if c != victim)
-        model = RoutingModel(problem, matrix, kept, orders, allowed, penalty)
         limit = Deadline(max(deadline.remaining() * share, 0.05))
-        found = attempt(problem, matrix, model, best, params, limit, seed)
+        found = attempt(scope, scope.model(kept), best, params, limit, seed)
         if found is not None and found.served() >= best.served():
             best, tried = found, set()
     if not then_polish:
         return best
-    return polish(problem, matrix, orders, allowed, penalty, best, params, deadline, progress, seed)
+    return polish(scope, best, params, deadline, progress, seed)
 
 
 def polish(
-    problem: Problem,
-    matrix: Matrix,
-    orders: Sequence[int],
-    allowed: Mapping[int, Sequence[int]],
-    penalty: Mapping[int, int],
-    best: SearchResult,
-    params: SolveParams,
-    deadline: Deadline,
-    progress: Progress | None,
-    seed: int,
+    scope: Scope, best: SearchResult, params: SolveParams, deadline: Deadline, progress: Progress | None, seed: int
 ) -> SearchResult:
     """Improve ``best`` on its own couriers until the deadline with ``params.polish``; never worse than ``best``."""
     couriers = sorted(best.routes)
     if deadline.remaining() > MIN_POLISH_S and couriers:
-        model = RoutingModel(problem, matrix, couriers, orders, allowed, penalty)
+        model = scope.model(couriers)
         report = reporter("polish", deadline, progress)
         if params.polish == "ruin_recreate":
-            return ruin_and_recreate(problem, matrix, model, best, params, deadline, seed, report)
+            return ruin_and_recreate(scope.problem, scope.matrix, model, best, params, deadline, seed, report)
         polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished
@@ -124,8 +135,7 @@ def polish(
 
 
 def attempt(
-    problem: Problem,
-    matrix: Matrix,
+    scope: Scope,
     model: RoutingModel,
     best: SearchResult,
     params: SolveParams,
@@ -144,7 +154,9 @@ def attempt(
     start = model.search(descent, deadline.remaining(), initial=initial)
     if start is None or start.served() >= best.served():
         return start
-    return ruin_and_recreate(problem, matrix, model, start, params, deadline, seed, target_served=best.served())
+    return ruin_and_recreate(
+        scope.problem, scope.matrix, model, start, params, deadline, seed, target_served=best.served()
+    )
 
 
 def reporter(phase: str, deadline: Deadline, progress: Progress | None) -> Callable[[int], None] | None:

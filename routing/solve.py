@@ -18,7 +18,7 @@ from routing.errors import InputError
 from routing.model import Problem
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
-from routing.phases import MIN_POLISH_S, Progress, dropped, eliminate_routes, first_search, polish
+from routing.phases import MIN_POLISH_S, Progress, Scope, dropped, eliminate_routes, first_search, polish
 from routing.plan import Plan, SolveStats, Unassigned
 from routing.timing import time_route
 
@@ -47,29 +47,27 @@ def solve(
     able = eligibility(problem, matrix)
     phases["eligibility"] = deadline.elapsed()
     penalty = _penalties(problem, matrix, params)
+    scope = Scope.whole(problem, matrix, able, penalty)
     if len(able.servable) > params.decompose_above:
-        best = solve_large(problem, matrix, able, penalty, params, deadline, progress, seed, phases)
+        best = solve_large(scope, params, deadline, progress, seed, phases)
         return _make_plan(problem, matrix, able, best, phases, deadline)
     together = params.polish_together_share if params.workers > 1 else 0.0
     until = deadline.elapsed() + deadline.remaining() * (1 - together)
     apart = params.workers > 1  # the workers polish the best plan of the pipelines, each from its own seed
     budget_s = until - deadline.elapsed()
     pipelines = [
-        partial(_pipeline, problem, matrix, able, penalty, variant, budget_s, seed + k, not apart)
+        partial(_pipeline, scope, variant, budget_s, seed + k, not apart)
         for k, variant in enumerate(replace(params, first_solution=f) for f in _portfolio(params))
     ]
     best = _best(_in_parallel(pipelines, progress), penalty)
     phases["search"] = deadline.elapsed()
     polish_s = until - deadline.elapsed()
     if best is not None and best.routes and apart and polish_s > MIN_POLISH_S:
-        polishes = [
-            partial(_polish, problem, matrix, able, penalty, params, best, polish_s, seed + k)
-            for k in range(params.workers)
-        ]
+        polishes = [partial(_polish, scope, params, best, polish_s, seed + k) for k in range(params.workers)]
         best = _best([best, *_in_parallel(polishes, progress)], penalty)
         phases["polish"] = deadline.elapsed()
     if best is not None and best.routes and together:
-        best = polish_together(problem, matrix, able, penalty, params, deadline, progress, seed, best)
+        best = polish_together(scope, params, deadline, progress, seed, best)
         phases["polish together"] = deadline.elapsed()
     return _make_plan(problem, matrix, able, best, phases, deadline)
 
@@ -112,54 +110,25 @@ def _in_parallel(jobs: Sequence[Job], progress: Progress | None) -> list[SearchR
 
 
 def _pipeline(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    params: SolveParams,
-    budget_s: float,
-    seed: int,
-    then_polish: bool,
-    progress: Progress | None,
+    scope: Scope, params: SolveParams, budget_s: float, seed: int, then_polish: bool, progress: Progress | None
 ) -> SearchResult | None:
     """One worker's search: first solution and local search, then route elimination (and polish if asked)."""
     deadline = Deadline(budget_s)
-    orders, allowed = able.servable, dict(enumerate(able.couriers))
-    couriers = sorted({c for o in orders for c in able.couriers[o]})
-    best = first_search(problem, matrix, couriers, orders, allowed, penalty, params, deadline, progress)
+    couriers = sorted({c for o in scope.orders for c in scope.allowed[o]})
+    best = first_search(scope, couriers, params, deadline, progress)
     if best is not None and params.route_elimination:
         reserve_s = 0.3 * params.time_limit_s * (1 - params.elimination_share)
         best = eliminate_routes(
-            problem,
-            matrix,
-            orders,
-            allowed,
-            penalty,
-            best,
-            params,
-            deadline,
-            progress,
-            seed,
-            reserve_s=reserve_s,
-            then_polish=then_polish,
+            scope, best, params, deadline, progress, seed, reserve_s=reserve_s, then_polish=then_polish
         )
     return best
 
 
 def _polish(
-    problem: Problem,
-    matrix: Matrix,
-    able: Eligibility,
-    penalty: dict[int, int],
-    params: SolveParams,
-    start: SearchResult,
-    budget_s: float,
-    seed: int,
-    progress: Progress | None,
+    scope: Scope, params: SolveParams, start: SearchResult, budget_s: float, seed: int, progress: Progress | None
 ) -> SearchResult:
     """One worker's polish of ``start`` for ``budget_s`` seconds."""
-    orders, allowed = able.servable, dict(enumerate(able.couriers))
-    return polish(problem, matrix, orders, allowed, penalty, start, params, Deadline(budget_s), progress, seed)
+    return polish(scope, start, params, Deadline(budget_s), progress, seed)
 
 
 def _check_matrix(problem: Problem, matrix: Matrix) -> None:

@@ -22,6 +22,7 @@ from routing.decompose import _group, _State, _Task
 from routing.eligibility import eligibility
 from routing.ortools_model import SearchResult
 from routing.partition import representative
+from routing.phases import Scope
 from routing.solve import _best, _penalties, _pipeline, _polish, _portfolio
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -97,13 +98,14 @@ def test_each_worker_polishes_the_better_search_from_its_own_seed_and_the_better
     assert list(plan.stats.phases) == ["eligibility", "search", "polish"]
     able = eligibility(problem, matrix)
     penalty = _penalties(problem, matrix, params)
+    scope = Scope.whole(problem, matrix, able, penalty)
     searched = [
-        _pipeline(problem, matrix, able, penalty, replace(params, first_solution=f), 600, k, False, None)
+        _pipeline(scope, replace(params, first_solution=f), 600, k, False, None)
         for k, f in enumerate(_portfolio(params))
     ]
     start = _best(searched, penalty)
     assert start is not None
-    polished = [_polish(problem, matrix, able, penalty, params, start, 600, k, None) for k in range(2)]
+    polished = [_polish(scope, params, start, 600, k, None) for k in range(2)]
     assert polished[0].routes != polished[1].routes  # two seeds, two different polishes
     best = _best([start, *polished], penalty)
     assert best is not None and best.objective < start.objective
@@ -140,7 +142,7 @@ def test_sub_problems_share_each_sites_stock(street: SimpleNamespace) -> None:
 def test_a_worse_sub_solution_is_not_merged() -> None:
     problem, matrix, _ = instance_to_problem(read_instance(DATA / "R101.txt", "vrptw/solomon"))
     able = eligibility(problem, matrix)
-    state = _State(problem, matrix, able, _penalties(problem, matrix, PARAMS), matrix.distance_m["car"])
+    state = _State(Scope.whole(problem, matrix, able, _penalties(problem, matrix, PARAMS)), matrix.distance_m["car"])
     state.routes = {0: [(0, "delivery"), (1, "delivery")], 1: [(2, "delivery")]}
     task = _Task((0, 1, 2), (0, 1, 2), dict(state.routes), {}, 0.0, 0)
     assert not state.merge(task, SearchResult(dict(state.routes), 0, 1, ""))  # the same: not better
@@ -160,9 +162,8 @@ def test_while_orders_are_left_out_sub_problems_are_seeded_next_to_them(street: 
         tuple(street.order(f"o{k}", x) for k, x in enumerate(xs)),
     )
     matrix = street.matrix(problem)
-    state = _State(
-        problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, PARAMS), matrix.distance_m["bike"]
-    )
+    scope = Scope.whole(problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, PARAMS))
+    state = _State(scope, matrix.distance_m["bike"])
     for c, orders in {0: [0, 1], 1: [2, 3, 4], 2: [5, 6, 7]}.items():
         state.routes[c] = [(o, "delivery") for o in orders]
         state.reps[c] = representative(problem, state.dist, state.routes[c])
