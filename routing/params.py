@@ -37,7 +37,8 @@ class SolveParams:
     solution, and keeps the best plan (fewest orders left out, then fewest routes, then lowest cost); then every
     worker polishes that plan from its own seed and the best polish is kept. ``polish`` is how the time left after
     route elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools
-    re-insert them and descend, accept by simulated annealing; at most ``ruin_iterations`` times if set) or
+    re-insert them and descend, or, half the time when every order is a plain delivery with one window, insert
+    them greedily; accept by simulated annealing; at most ``ruin_iterations`` times if set) or
     ``local_search`` (the ``metaheuristic`` from the current routes). With ``workers`` > 1, the last
     ``polish_together_share`` of the time is spent by all workers on the best plan at once, each polishing its own
     group of neighbouring routes (:func:`routing.decompose.polish_together`).

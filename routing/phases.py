@@ -127,7 +127,9 @@ def polish(
         model = scope.model(couriers)
         report = reporter("polish", deadline, progress)
         if params.polish == "ruin_recreate":
-            return ruin_and_recreate(scope.problem, scope.matrix, model, best, params, deadline, seed, report)
+            return ruin_and_recreate(
+                scope.problem, scope.matrix, model, best, params, deadline, seed, report, greedy=True
+            )
         polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished

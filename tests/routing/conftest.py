@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
+from benchmarks.convert import instance_to_problem
+from benchmarks.instances import read_instance
 from geo.matrix import Matrix
-from routing import Capacity, Courier, Order, Problem, Site, Window
+from routing import Capacity, Courier, Order, Problem, Site, SolveParams, Window
+from routing.eligibility import eligibility
+from routing.ortools_model import RoutingModel
+from routing.solve import _penalties
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 HOUR = 3600
 
@@ -41,3 +50,20 @@ def order(oid: str, x: float, start: int = 0, end: int = 8 * HOUR, **kw: object)
 def street() -> SimpleNamespace:
     """Builders for street problems: ``street.site``, ``street.courier``, ``street.order``, ``street.matrix``."""
     return SimpleNamespace(site=site, courier=courier, order=order, matrix=street_matrix)
+
+
+def model_of(file: str, set_name: str) -> tuple[Problem, Matrix, RoutingModel]:
+    """A benchmark instance from ``tests/data`` and a fresh OR-Tools model of all its couriers and orders."""
+    problem, matrix, _ = instance_to_problem(read_instance(DATA / file, set_name))
+    able = eligibility(problem, matrix)
+    penalty = _penalties(problem, matrix, SolveParams())
+    couriers = range(len(problem.couriers))
+    model = RoutingModel(problem, matrix, couriers, able.servable, dict(enumerate(able.couriers)), penalty)
+    return problem, matrix, model
+
+
+@pytest.fixture
+def fresh_model() -> Callable[[str, str], tuple[Problem, Matrix, RoutingModel]]:
+    """``fresh_model(file, set_name)``: an instance and a fresh model of it (OR-Tools operators keep state between
+    searches, so a test that compares searches builds a model for each)."""
+    return model_of

@@ -3,38 +3,23 @@ pickup-and-delivery pairs too (a ruined plan, with pairs left out, must be reada
 
 from __future__ import annotations
 
-from pathlib import Path
+from collections.abc import Callable
 
 import pytest
 
-from benchmarks.convert import instance_to_problem
-from benchmarks.instances import read_instance
 from geo.matrix import Matrix
 from routing.deadline import Deadline
-from routing.eligibility import eligibility
 from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.ruin_recreate import ruin_and_recreate
-from routing.solve import _penalties
 
-DATA = Path(__file__).resolve().parents[1] / "data"
-
-
-def fresh_model(file: str, set_name: str) -> tuple[Problem, Matrix, RoutingModel]:
-    """The instance and a fresh model of it (OR-Tools operators keep state between searches)."""
-    problem, matrix, _ = instance_to_problem(read_instance(DATA / file, set_name))
-    able = eligibility(problem, matrix)
-    penalty = _penalties(problem, matrix, SolveParams())
-    couriers = range(len(problem.couriers))
-    return (
-        problem,
-        matrix,
-        RoutingModel(problem, matrix, couriers, able.servable, dict(enumerate(able.couriers)), penalty),
-    )
+ModelOf = Callable[[str, str], tuple[Problem, Matrix, RoutingModel]]  # the ``fresh_model`` fixture (conftest)
 
 
-def run(seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon") -> tuple[int, SearchResult, SearchResult]:
+def run(
+    fresh_model: ModelOf, seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon"
+) -> tuple[int, SearchResult, SearchResult]:
     """A plain first solution, then 25 rounds (on RC201's 100 orders each round searches only the ruined routes)."""
     problem, matrix, model = fresh_model(file, set_name)
     start = model.search(SolveParams(metaheuristic="GREEDY_DESCENT", solution_limit=1), 600)
@@ -43,8 +28,8 @@ def run(seed: int, file: str = "RC201.txt", set_name: str = "vrptw/solomon") -> 
     return len(problem.orders), start, ruin_and_recreate(problem, matrix, model, start, params, Deadline(600), seed)
 
 
-def test_objective_of_rounds_on_ruined_routes_is_the_whole_models() -> None:
-    _, start, result = run(seed=3)
+def test_objective_of_rounds_on_ruined_routes_is_the_whole_models(fresh_model: ModelOf) -> None:
+    _, start, result = run(fresh_model, seed=3)
     assert result.routes != start.routes
     _, _, model = fresh_model("RC201.txt", "vrptw/solomon")
     as_is = model.search(SolveParams(metaheuristic="GREEDY_DESCENT", solution_limit=1), 600, initial=result.routes)
@@ -52,17 +37,17 @@ def test_objective_of_rounds_on_ruined_routes_is_the_whole_models() -> None:
 
 
 @pytest.mark.parametrize(("file", "set_name"), [("RC201.txt", "vrptw/solomon"), ("lr201.txt", "pdptw/li_lim_100")])
-def test_improves_a_first_solution_without_dropping_orders(file: str, set_name: str) -> None:
-    orders, start, result = run(3, file, set_name)
+def test_improves_a_first_solution_without_dropping_orders(fresh_model: ModelOf, file: str, set_name: str) -> None:
+    orders, start, result = run(fresh_model, 3, file, set_name)
     assert start.served() == result.served() == orders
     assert result.objective < start.objective
 
 
-def test_repeatable_for_a_seed() -> None:
-    assert run(seed=5)[2].routes == run(seed=5)[2].routes
+def test_repeatable_for_a_seed(fresh_model: ModelOf) -> None:
+    assert run(fresh_model, seed=5)[2].routes == run(fresh_model, seed=5)[2].routes
 
 
-def test_an_attempt_on_too_few_couriers_returns_the_models_own_objective() -> None:
+def test_an_attempt_on_too_few_couriers_returns_the_models_own_objective(fresh_model: ModelOf) -> None:
     """While orders are left out, the search makes them dearer to leave out each round (so that orders that keep
     failing to fit are traded for easier ones); what it returns is still priced with the model's own penalties."""
     problem, matrix, model = fresh_model("RC201.txt", "vrptw/solomon")
