@@ -166,13 +166,8 @@ class GreedyRoutes:
         added cost)``, or ``None`` if it fits nowhere. Each position is skipped with probability ``_BLINK``."""
         f = self._positions()
         node = int(self.node[o])
-        prev, nxt = f["prev"], f["next"]
-        if len(self.profiles) == 1:
-            p = self.profiles[0]
-            there, back = self.dur[p][prev, node], self.dur[p][node, nxt]
-            added = self.dist[p][prev, node] + self.dist[p][node, nxt] - f["arc"]
-        else:
-            there, back, added = self._legs_by_profile(f["route"], prev, nxt, node)
+        there, back, via = self._legs(f["route"], f["prev"], f["next"], node)
+        added = via - f["arc"]
         start = np.maximum(f["depart"] + there, self.early[o])
         ok = (start <= self.late[o]) & (start + self.service[o] + back <= f["latest"])
         ok &= (f["room"] >= self.demand[o]).all(axis=1)
@@ -184,17 +179,22 @@ class GreedyRoutes:
         i = int(np.argmin(price))
         return int(f["route"][i]), int(f["at"][i]), int(price[i])
 
-    def _legs_by_profile(
+    def _legs(
         self, route: np.ndarray, prev: np.ndarray, nxt: np.ndarray, node: int
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        there, back, added = (np.zeros(len(route), dtype=np.int64) for _ in range(3))
+        """Per position, on its route's profile: seconds from the stop before to ``node``, from ``node`` to the stop
+        after, and metres of that detour (before → node → after)."""
+        if len(self.profiles) == 1:
+            dur, dist = self.dur[self.profiles[0]], self.dist[self.profiles[0]]
+            return dur[prev, node], dur[node, nxt], dist[prev, node] + dist[node, nxt]
+        there, back, via = (np.zeros(len(route), dtype=np.int64) for _ in range(3))
         of_route = self.profile_index[route]
         for k, p in enumerate(self.profiles):
             m = of_route == k
             dur, dist = self.dur[p], self.dist[p]
             there[m], back[m] = dur[prev[m], node], dur[node, nxt[m]]
-            added[m] = dist[prev[m], node] + dist[node, nxt[m]] - dist[prev[m], nxt[m]]
-        return there, back, added
+            via[m] = dist[prev[m], node] + dist[node, nxt[m]]
+        return there, back, via
 
     def insert(self, o: int, route: int, at: int) -> None:
         """Put order ``o`` at position ``at`` of route ``route`` (0: first stop)."""
