@@ -36,17 +36,21 @@ def plain_deliveries(problem: Problem, orders: Sequence[int], allowed: Mapping[i
     return plain and not tight_sites(problem, orders, allowed)
 
 
+# rows of a route's table of insertion positions: one column per position (before its first stop, ..., after
+# its last); the rows from _ROOM on are the capacity left, one per capacity dimension
+_ROUTE, _AT, _PREV, _NEXT, _DEPART, _LATEST, _ARC, _OPENING, _ROOM = range(9)
+
+
 @dataclass
 class _Route:
-    """One courier's stops and, per node of site → stops → site, what pricing an insertion needs."""
+    """One courier's stops, metres and table of insertion positions: per
+    position, the route's index, the position, the nodes before and after, the earliest departure from the node
+    before, the latest start at the node after that keeps the rest of the route on time, the metres between the
+    two, the fixed cost of opening the route (if empty) and the capacity left."""
 
     stops: list[int]
-    nodes: np.ndarray
-    depart: np.ndarray  # earliest departure from each node but the last
-    latest: np.ndarray  # latest feasible start of service at each node but the first
     metres: int
-    room: np.ndarray  # capacity left, once per insertion position
-    arcs: np.ndarray  # metres of each leg
+    table: np.ndarray
 
 
 class GreedyRoutes:
@@ -61,6 +65,7 @@ class GreedyRoutes:
         self.early = np.array([o.windows[0].start_s for o in problem.orders], dtype=np.int64)
         self.late = np.array([o.windows[0].end_s for o in problem.orders], dtype=np.int64)
         self.service = np.array([o.service_s for o in problem.orders], dtype=np.int64)
+        self.per_order = np.stack([self.node, self.service, self.early, self.late])
         self.demand = np.array([[o.weight_g, o.volume_cm3, o.item_count] for o in problem.orders], dtype=np.int64)
         self.allowed = np.zeros((n, len(self.couriers)), dtype=bool)
         index = {c: k for k, c in enumerate(self.couriers)}
@@ -87,7 +92,7 @@ class GreedyRoutes:
         sites = sorted({c.site for c in cs})  # how far each order is from the nearest site, to sort insertions by
         self.remoteness = np.min([self.dist[cs[0].profile][s, self.node] for s in sites], axis=0)
         self.routes = [self._timed(k, []) for k in range(len(cs))]
-        self._flat: dict[str, np.ndarray] | None = None
+        self._flat: np.ndarray | None = None
 
     # -- routes -------------------------------------------------------------------------------------------------
     def load(self, routes: Mapping[int, Sequence[StopRef]]) -> None:
@@ -121,63 +126,54 @@ class GreedyRoutes:
         self._flat = None
 
     def _timed(self, k: int, stops: list[int]) -> _Route:
-        first, last = self.ends[k]
-        nodes = np.array([first, *self.node[stops], last], dtype=np.int64)
-        dur, dist = self.dur[self.profile[k]], self.dist[self.profile[k]]
-        travel = dur[nodes[:-1], nodes[1:]].tolist()
-        service = [0, *self.service[stops].tolist()]
-        early = self.early[stops].tolist()
-        late = [self.close_s[k], *self.late[stops].tolist(), self.close_s[k]]
-        clock = self.open_s[k]
-        depart = [clock]
-        for i, ready in enumerate(early):
-            clock = max(clock + travel[i], ready) + service[i + 1]
-            depart.append(clock)
-        latest = list(late)
-        for i in range(len(stops), -1, -1):
-            latest[i] = min(late[i], latest[i + 1] - travel[i] - service[i])
-        arcs = dist[nodes[:-1], nodes[1:]]
-        load = self.demand[stops].sum(axis=0) if stops else np.zeros(len(self.capacity[k]), dtype=np.int64)
-        room = np.broadcast_to(self.capacity[k] - load, (len(stops) + 1, len(load)))
-        return _Route(stops, nodes, np.array(depart), np.array(latest[1:]), int(arcs.sum()), room, arcs)
+        node, service, early, late = self.per_order[:, np.array(stops, dtype=np.int64)]
+        table = np.empty((_ROOM + len(self.capacity[k]), len(stops) + 1), dtype=np.int64)
+        table[_ROUTE] = k
+        table[_AT] = np.arange(len(stops) + 1)
+        table[_PREV, 0], table[_PREV, 1:] = self.ends[k][0], node
+        table[_NEXT, -1], table[_NEXT, :-1] = self.ends[k][1], node
+        legs = table[_PREV], table[_NEXT]
+        travel, arcs = self.dur[self.profile[k]][legs], self.dist[self.profile[k]][legs]
+        # reach[i]: service and travel before node i (0: the site). The earliest start at node i is reach[i] plus
+        # the largest (ready time - reach) of the nodes up to i; the latest is reach[i] plus the smallest
+        # (due time - reach) of the nodes from i on.
+        step = travel.copy()
+        step[1:] += service
+        reach = np.zeros(len(stops) + 2, dtype=np.int64)
+        np.cumsum(step, out=reach[1:])
+        ready = np.empty(len(stops) + 1, dtype=np.int64)
+        ready[0], ready[1:] = self.open_s[k], early
+        table[_DEPART] = np.maximum.accumulate(ready - reach[:-1]) + reach[1:] - travel
+        due = np.empty(len(stops) + 1, dtype=np.int64)
+        due[-1], due[:-1] = self.close_s[k], late
+        table[_LATEST] = np.minimum.accumulate((due - reach[1:])[::-1])[::-1] + reach[1:]
+        table[_ARC] = arcs
+        table[_OPENING] = 0 if stops else self.fixed[k]
+        table[_ROOM:] = (self.capacity[k] - self.demand[stops].sum(axis=0))[:, None]
+        return _Route(stops, int(arcs.sum()), table)
 
     # -- inserting ------------------------------------------------------------------------------------------
-    def _positions(self) -> dict[str, np.ndarray]:
+    def _positions(self) -> np.ndarray:
         if self._flat is None:
-            rs = self.routes
-            sizes = [len(r.stops) + 1 for r in rs]
-            route = np.repeat(np.arange(len(rs)), sizes)
-            first = np.cumsum([0, *sizes])
-            self._flat = {
-                "route": route,
-                "at": np.arange(len(route)) - first[route],
-                "prev": np.concatenate([r.nodes[:-1] for r in rs]),
-                "next": np.concatenate([r.nodes[1:] for r in rs]),
-                "depart": np.concatenate([r.depart for r in rs]),
-                "latest": np.concatenate([r.latest for r in rs]),
-                "room": np.concatenate([r.room for r in rs]),
-                "arc": np.concatenate([r.arcs for r in rs]),
-                "opening": np.repeat([0 if r.stops else self.fixed[k] for k, r in enumerate(rs)], sizes),
-            }
+            self._flat = np.concatenate([r.table for r in self.routes], axis=1)
         return self._flat
 
     def best_position(self, o: int, rng: np.random.Generator) -> tuple[int, int, int] | None:
         """Where order ``o`` adds fewest metres (plus a fixed cost if its route is empty): ``(route, position,
         added cost)``, or ``None`` if it fits nowhere. Each position is skipped with probability ``_BLINK``."""
         f = self._positions()
-        node = int(self.node[o])
-        there, back, via = self._legs(f["route"], f["prev"], f["next"], node)
-        added = via - f["arc"]
-        start = np.maximum(f["depart"] + there, self.early[o])
-        ok = (start <= self.late[o]) & (start + self.service[o] + back <= f["latest"])
-        ok &= (f["room"] >= self.demand[o]).all(axis=1)
-        ok &= self.allowed[o, f["route"]]
+        node, route = int(self.node[o]), f[_ROUTE]
+        there, back, via = self._legs(route, f[_PREV], f[_NEXT], node)
+        start = np.maximum(f[_DEPART] + there, self.early[o])
+        ok = (start <= self.late[o]) & (start + self.service[o] + back <= f[_LATEST])
+        ok &= (f[_ROOM:] >= self.demand[o][:, None]).all(axis=0)
+        ok &= self.allowed[o, route]
         ok &= rng.random(len(ok)) >= _BLINK
         if not ok.any():
             return None
-        price = np.where(ok, added + f["opening"], _NONE)
+        price = np.where(ok, via - f[_ARC] + f[_OPENING], _NONE)
         i = int(np.argmin(price))
-        return int(f["route"][i]), int(f["at"][i]), int(price[i])
+        return int(route[i]), int(f[_AT][i]), int(price[i])
 
     def _legs(
         self, route: np.ndarray, prev: np.ndarray, nxt: np.ndarray, node: int

@@ -104,17 +104,18 @@ def _ruin(
     orders: Sequence[int],
     size: int,
     rng: np.random.Generator,
+    node_of: np.ndarray,
 ) -> set[int]:
     """Orders to remove: strings of consecutive orders from the routes nearest to a seed order, picked among the
-    orders left out if there are any (to make room for them), else among the served ones."""
+    orders left out if there are any (to make room for them), else among the served ones. ``node_of``: the matrix
+    node of each order's delivery."""
     route_of = {o: c for c, stops in routes.items() for o, _ in stops}
     served = sorted(route_of)
     left_out = [o for o in orders if o not in route_of]
     pool = left_out or served
     seed = pool[int(rng.integers(len(pool)))]
     profile = problem.couriers[next(iter(routes))].profile
-    nodes = [problem.delivery_node(o) for o in served]
-    nearest = np.argsort(matrix.distance_m[profile][problem.delivery_node(seed), nodes], kind="stable")
+    nearest = np.argsort(matrix.distance_m[profile][node_of[seed], node_of[served]], kind="stable")
     removed: set[int] = set()
     touched: set[int] = set()
     for k in nearest:
@@ -185,6 +186,7 @@ def ruin_and_recreate(
         temperature0 *= _GREEDY_TEMPERATURE
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     size = max(1, min(params.ruin_orders, len(model.orders) // 3))
+    node_of = np.array([problem.delivery_node(o) for o in range(len(problem.orders))], dtype=np.int64)
     best = current = start
     local = len(model.orders) > _LOCAL_ABOVE
     adaptive = local and target_served is not None
@@ -194,7 +196,7 @@ def ruin_and_recreate(
     while annealing.more() and current.routes:
         if target_served is not None and best.served() >= target_served:
             break
-        removed = _ruin(problem, matrix, current.routes, model.orders, size, rng)
+        removed = _ruin(problem, matrix, current.routes, model.orders, size, rng, node_of)
         by_greedy = plan is not None and turns.greedy()
         if plan is not None and by_greedy:
             before = plan.snapshot()
