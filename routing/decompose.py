@@ -35,6 +35,7 @@ from routing.deadline import Deadline
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
 from routing.partition import (
+    left_out,
     nearest_route,
     neighbours,
     representative,
@@ -161,15 +162,14 @@ class _State:
     def key(self, routes: Mapping[int, Sequence[StopRef]], orders: Sequence[int]) -> tuple[int, int, int]:
         """(penalty of ``orders`` left out, routes, cost) of some routes: smaller is better."""
         used = {c: stops for c, stops in routes.items() if stops}
-        served = {o for stops in used.values() for o, _ in stops}
-        left_out = sum(self.scope.penalty[o] for o in orders if o not in served)
+        penalty = sum(self.scope.penalty[o] for o in left_out(used, orders))
         problem, matrix = self.scope.problem, self.scope.matrix
-        return left_out, len(used), sum(route_cost(problem, matrix, c, s) for c, s in used.items())
+        return penalty, len(used), sum(route_cost(problem, matrix, c, s) for c, s in used.items())
 
     def objective(self) -> int:
         """The whole plan's cost as the solver counts it: fixed costs, metres, penalties of orders left out."""
-        left_out, _, cost = self.key(self.routes, self.scope.orders)
-        return left_out + cost
+        penalty, _, cost = self.key(self.routes, self.scope.orders)
+        return penalty + cost
 
     def place(self, routes: Mapping[int, Sequence[StopRef]]) -> None:
         """Put ``routes`` (its non-empty ones) in the plan, with each route's representative stop."""
@@ -370,14 +370,13 @@ def _group(
         fresh = free
     if not fresh:
         return None
-    served = {o for stops in state.routes.values() for o, _ in stops}
-    waiting = [o for o in state.scope.orders if o not in served and o not in state.busy_orders]
+    waiting = [o for o in left_out(state.routes, state.scope.orders) if o not in state.busy_orders]
     shortest = eliminate and rng.random() < 0.5
     if shortest:
         anchor = min(fresh, key=lambda c: (len(state.routes[c]), rng.random()))
     elif waiting:  # serving more comes first: seed next to an order left out
-        left_out = problem.delivery_node(waiting[int(rng.integers(len(waiting)))])
-        anchor = neighbours(state.dist, left_out, [(c, state.reps[c]) for c in fresh])[0]
+        waiting_node = problem.delivery_node(waiting[int(rng.integers(len(waiting)))])
+        anchor = neighbours(state.dist, waiting_node, [(c, state.reps[c]) for c in fresh])[0]
     else:
         anchor = fresh[int(rng.integers(len(fresh)))]
     seed_node = state.reps[anchor]

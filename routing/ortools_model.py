@@ -19,6 +19,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from geo.matrix import Matrix
 from routing.model import Problem, Window
 from routing.params import SolveParams
+from routing.partition import left_out
 from routing.timing import StopRef
 
 __all__ = ["RoutingModel", "SearchResult"]
@@ -41,8 +42,7 @@ class SearchResult:
 
     def left_out(self, orders: Iterable[int]) -> list[int]:
         """The ``orders`` that no route serves, in their given order."""
-        served = {o for stops in self.routes.values() for o, _ in stops}
-        return [o for o in orders if o not in served]
+        return left_out(self.routes, orders)
 
 
 class RoutingModel:

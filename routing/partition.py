@@ -7,7 +7,7 @@ Pure numpy on the problem's coordinates and the travel matrix, no solver: ``rout
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 import numpy as np
@@ -109,6 +109,12 @@ def route_metres(problem: Problem, matrix: Matrix, courier: int, stops: Sequence
 def route_cost(problem: Problem, matrix: Matrix, courier: int, stops: Sequence[StopRef]) -> int:
     """What a route adds to the solver's objective: the courier's fixed cost plus the metres driven."""
     return int(problem.couriers[courier].fixed_cost) + route_metres(problem, matrix, courier, stops)
+
+
+def left_out(routes: Mapping[int, Sequence[StopRef]], orders: Iterable[int]) -> list[int]:
+    """The ``orders`` that none of ``routes`` serves, in their given order."""
+    served = {o for stops in routes.values() for o, _ in stops}
+    return [o for o in orders if o not in served]
 
 
 def representative(problem: Problem, dist: np.ndarray, stops: Sequence[StopRef]) -> int:
