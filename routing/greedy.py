@@ -43,10 +43,10 @@ _ROUTE, _AT, _PREV, _NEXT, _DEPART, _LATEST, _ARC, _OPENING, _ROOM = range(9)
 
 @dataclass
 class _Route:
-    """One courier's stops, metres and table of insertion positions: per
-    position, the route's index, the position, the nodes before and after, the earliest departure from the node
-    before, the latest start at the node after that keeps the rest of the route on time, the metres between the
-    two, the fixed cost of opening the route (if empty) and the capacity left."""
+    """One courier's stops, metres and table of insertion positions: per position, the route's index, the position,
+    the nodes before and after, the earliest departure from the node before, the latest start at the node after that
+    keeps the rest of the route on time, the metres between the two, the fixed cost of opening the route (if empty)
+    and the capacity left."""
 
     stops: list[int]
     metres: int
@@ -65,7 +65,7 @@ class GreedyRoutes:
         self.early = np.array([o.windows[0].start_s for o in problem.orders], dtype=np.int64)
         self.late = np.array([o.windows[0].end_s for o in problem.orders], dtype=np.int64)
         self.service = np.array([o.service_s for o in problem.orders], dtype=np.int64)
-        self.per_order = np.stack([self.node, self.service, self.early, self.late])
+        self.per_order = np.stack([self.node, self.service, self.early, self.late])  # one gather per re-timing
         self.demand = np.array([[o.weight_g, o.volume_cm3, o.item_count] for o in problem.orders], dtype=np.int64)
         self.allowed = np.zeros((n, len(self.couriers)), dtype=bool)
         index = {c: k for k, c in enumerate(self.couriers)}
