@@ -61,11 +61,17 @@ class GreedyRoutes:
         problem, orders, allowed = model.problem, model.orders, model.allowed
         self.couriers = list(model.couriers)
         n = len(problem.orders)
-        self.node = np.array([problem.delivery_node(o) for o in range(n)], dtype=np.int64)
-        self.early = np.array([o.windows[0].start_s for o in problem.orders], dtype=np.int64)
-        self.late = np.array([o.windows[0].end_s for o in problem.orders], dtype=np.int64)
-        self.service = np.array([o.service_s for o in problem.orders], dtype=np.int64)
-        self.per_order = np.stack([self.node, self.service, self.early, self.late])  # one gather per re-timing
+        # per order: delivery node, service time, window start and end, as one table so a re-timing gathers once
+        self.per_order = np.array(
+            [
+                [problem.delivery_node(o) for o in range(n)],
+                [o.service_s for o in problem.orders],
+                [o.windows[0].start_s for o in problem.orders],
+                [o.windows[0].end_s for o in problem.orders],
+            ],
+            dtype=np.int64,
+        )
+        self.node, self.service, self.early, self.late = self.per_order  # views of its rows
         self.demand = np.array([[o.weight_g, o.volume_cm3, o.item_count] for o in problem.orders], dtype=np.int64)
         self.allowed = np.zeros((n, len(self.couriers)), dtype=bool)
         index = {c: k for k, c in enumerate(self.couriers)}
