@@ -1,10 +1,31 @@
 #!/usr/bin/env bash
-# Install the project with its dev tools, redis-server and chromium (for the service tests), then run every check:
-# pytest, ruff, mypy, import-linter.
-# Used by the README's test command and by .ci/run.
+# Install the locked dev set (requirements-dev.lock) and the project into the current python3, redis-server and
+# chromium (for the service tests) with apt if they are missing, prove the install matches the lock, then run every
+# check: ruff, mypy, import-linter, the schema, pytest. Used by the README's test command and by .ci/run.
+#
+#   bash scripts/check.sh [PYTEST ARGS...]           # the locked versions
+#   bash scripts/check.sh --latest [PYTEST ARGS...]  # drift check: a throw-away virtual environment with the newest
+#                                                    # releases pyproject.toml's ranges allow, listing what moved
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+pip_install() { python3 -m pip install --quiet --disable-pip-version-check "$@"; }
+if [ "${1:-}" = --latest ]; then
+  shift
+  scratch=$(mktemp -d)
+  trap 'rm -rf "$scratch"' EXIT
+  python3 -m venv "$scratch/venv"
+  export PATH="$scratch/venv/bin:$PATH" VIRTUAL_ENV="$scratch/venv"  # the tests' subprocesses run from it too
+  echo "== installing the newest releases pyproject.toml allows into $scratch/venv"
+  pip_install --upgrade pip
+  pip_install --upgrade --upgrade-strategy eager -e '.[dev]'
+  echo "== what moved against requirements-dev.lock"
+  python3 -m benchmarks.environment
+else
+  echo "== installing requirements-dev.lock"
+  pip_install --require-hashes -r requirements-dev.lock
+  pip_install --no-deps -e .
+  python3 -m benchmarks.environment --check
+fi
 apt_install() {  # apt_install PACKAGE COMMAND...: install PACKAGE with apt unless one of the COMMANDs is on PATH
   local package=$1 command sudo
   shift

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def tiny(
-    kind: str = "vrptw",
+    kind: Literal["vrptw", "pdptw"] = "vrptw",
     demand: tuple[int, ...] = (0, 3, 4),
     capacity: int = 10,
     due: tuple[float, ...] = (100, 50, 50),
@@ -32,7 +33,7 @@ def tiny(
         "tiny",
         kind,
         2,
-        capacity,  # type: ignore[arg-type]
+        capacity,
         np.array([0.0, 3, 6]),
         np.array([0.0, 4, 8]),
         np.array(demand),

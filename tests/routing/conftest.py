@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pytest
@@ -29,7 +30,7 @@ def street_matrix(problem: Problem) -> Matrix:
     return Matrix({p: metres for p in ("bike", "car", "foot")}, {p: metres // 10 for p in ("bike", "car", "foot")})
 
 
-def site(sid: str = "s1", x: float = 0.0, stock: dict[str, int] | None = None, **kw: object) -> Site:
+def site(sid: str = "s1", x: float = 0.0, stock: dict[str, int] | None = None, **kw: Any) -> Site:
     return Site(sid, "store", (0.0, x), Window(0, 10 * HOUR), stock if stock is not None else {"milk": 100}, **kw)
 
 

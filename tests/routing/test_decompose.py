@@ -24,6 +24,7 @@ from routing.ortools_model import SearchResult
 from routing.partition import representative
 from routing.phases import Scope
 from routing.solve import _best, _penalties, _pipeline, _polish, _portfolio
+from routing.timing import StopRef
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 PARAMS = SolveParams(
@@ -148,9 +149,9 @@ def test_a_worse_sub_solution_is_not_merged() -> None:
     task = _Task((0, 1, 2), (0, 1, 2), dict(state.routes), {}, 0.0, 0)
     assert not state.merge(task, SearchResult(dict(state.routes), 0, 1, ""))  # the same: not better
     assert not state.merge(task, SearchResult({0: [(0, "delivery"), (1, "delivery")]}, 0, 1, ""))  # drops order 2
-    worse = {0: [(0, "delivery")], 1: [(1, "delivery")], 2: [(2, "delivery")]}  # one more route
+    worse: dict[int, list[StopRef]] = {0: [(0, "delivery")], 1: [(1, "delivery")], 2: [(2, "delivery")]}  # +1 route
     assert not state.merge(task, SearchResult(worse, 0, 1, ""))
-    better = {0: [(0, "delivery"), (1, "delivery"), (2, "delivery")]}  # one route fewer
+    better: dict[int, list[StopRef]] = {0: [(0, "delivery"), (1, "delivery"), (2, "delivery")]}  # one route fewer
     assert state.merge(task, SearchResult(better, 0, 1, ""))
     assert state.routes == better
 

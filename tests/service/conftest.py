@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
@@ -97,7 +98,7 @@ def settings(redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch) -> Sett
     from api.settings import get_settings
 
     get_settings.cache_clear()
-    return Settings(redis_url=redis_server.url, admin_key=ADMIN, job_retries=1, max_body_bytes=20_000)
+    return Settings(redis_url=redis_server.url, admin_key=SecretStr(ADMIN), job_retries=1, max_body_bytes=20_000)
 
 
 @pytest.fixture

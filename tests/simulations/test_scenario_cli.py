@@ -36,7 +36,7 @@ def test_shipped_scenarios_are_valid(path: Path) -> None:
         (lambda d: d.update(colour="red"), "colour: Extra inputs are not permitted"),
     ],
 )
-def test_a_wrong_field_is_named(change, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_wrong_field_is_named(change, message: str) -> None:
     data = _small()
     change(data)
     with pytest.raises(InputError) as error:
