@@ -46,6 +46,8 @@ import httpx
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from benchmarks.environment import package_line
+
 __all__ = ["Load", "Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -130,6 +132,22 @@ def services(folder: Path, api_workers: int = 1) -> Iterator[Services]:
         stack.callback(_stop, api)
         _wait(lambda: httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
         yield found
+
+
+def redis_round_trips(redis_url: str, count: int = 300) -> str:
+    """How long one Redis read and one write take here (p50 / p99 over ``count`` each, ms): with ``appendfsync
+    always`` a write waits for the disk's fsync, which every stored offer, confirmation and lock pays."""
+    redis, spent = Redis.from_url(redis_url), {"read": list[float](), "write": list[float]()}
+    for k in range(count):
+        start = time.perf_counter()
+        redis.set("bench:probe", k)
+        middle = time.perf_counter()
+        redis.get("bench:probe")
+        spent["write"].append((middle - start) * 1000)
+        spent["read"].append((time.perf_counter() - middle) * 1000)
+    redis.delete("bench:probe")
+    figures = (f"{kind} p50 {_percentile(ms, 50):.2f} / p99 {_percentile(ms, 99):.2f} ms" for kind, ms in spent.items())
+    return ", ".join(figures)
 
 
 def _ok(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -308,7 +326,7 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)] if ordered else math.nan
 
 
-def render(load: Load, args: argparse.Namespace, plan: dict[str, Any]) -> str:
+def render(load: Load, args: argparse.Namespace, plan: dict[str, Any], redis_ms: str) -> str:
     """The Markdown report: setup, the per-kind table with targets met or missed, achieved rate, error samples."""
     kinds, wall_s, lag_ms, app, served = load.kinds, load.wall_s, load.lag_ms, load.app, plan["plan"]["summary"]
     total, errors = sum(k.statuses.total() for k in kinds.values()), sum(len(k.errors) for k in kinds.values())
@@ -317,7 +335,8 @@ def render(load: Load, args: argparse.Namespace, plan: dict[str, Any]) -> str:
         "",
         f"- command: `{shlex.join(['python', '-m', 'benchmarks.api_load', *sys.argv[1:]])}`",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; the load "
-        "generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them",
+        f"generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them; a Redis {redis_ms}",
+        package_line(),
         f"- run: {datetime.now().astimezone().isoformat(timespec='seconds')}; {len(SITES)} sites × {len(ITEMS)} items, "
         f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
         f"{served['orders_served']} served, {served['orders_unassigned']} unassigned, {served['routes']} routes",
@@ -380,11 +399,12 @@ def main() -> None:
             for courier in world.couriers:
                 key = _ok(admin.post("/v1/keys", json={"role": "courier", "courier": courier, "name": courier}), 201)
                 world.courier_keys[courier] = str(key["key"])
+        redis_ms = redis_round_trips(found.redis_url)
         print(f"loading at {args.rate:g} req/s for {args.duration_s:g} s …", flush=True)
         load = asyncio.run(
             run_load(found.base_url, world, args.rate, args.duration_s, rng, args.connections, args.confirm_share)
         )
-    text = render(load, args, plan)
+    text = render(load, args, plan, redis_ms)
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(text)
