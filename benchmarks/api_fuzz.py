@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks.api_load import make_plan, register_world, services
+from benchmarks.environment import write_results
 
 __all__ = ["main"]
 
@@ -60,7 +61,7 @@ def main() -> None:
         f"`schemathesis {shown.replace(found.base_url, 'http://127.0.0.1:PORT')}`; exit code {run.returncode} "
         "(0: no server error).\n\n```\n" + summary.strip() + "\n```\n"
     )
-    args.out.write_text(text)
+    write_results(args.out, text)
     print(text)
     sys.exit(0 if run.returncode == 0 else 1)
 

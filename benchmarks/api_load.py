@@ -46,7 +46,7 @@ import httpx
 from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from benchmarks.environment import package_line
+from benchmarks.environment import write_results
 
 __all__ = ["Load", "Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
 
@@ -336,7 +336,6 @@ def render(load: Load, args: argparse.Namespace, plan: dict[str, Any], redis_ms:
         f"- command: `{shlex.join(['python', '-m', 'benchmarks.api_load', *sys.argv[1:]])}`",
         f"- machine: {os.cpu_count()} CPUs, {platform.platform()}, Python {platform.python_version()}; the load "
         f"generator, the API (one uvicorn process) and Redis (AOF, fsync always) share them; a Redis {redis_ms}",
-        package_line(),
         f"- run: {datetime.now().astimezone().isoformat(timespec='seconds')}; {len(SITES)} sites × {len(ITEMS)} items, "
         f"{args.couriers} couriers, {args.orders} orders; live plan ({args.time_limit_s:g} s budget): "
         f"{served['orders_served']} served, {served['orders_unassigned']} unassigned, {served['routes']} routes",
@@ -406,8 +405,7 @@ def main() -> None:
         )
     text = render(load, args, plan, redis_ms)
     print(text)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    write_results(args.out, text)
 
 
 if __name__ == "__main__":

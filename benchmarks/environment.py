@@ -1,7 +1,7 @@
 """What a run ran on: the installed packages against the lock file.
 
-Every results file records this (:func:`package_line`), so a figure can be traced to the package set that gave it,
-and ``scripts/check.sh`` uses the command line to prove an install matches the lock:
+Every results file records this (:func:`write_results`, :func:`packages_beside`), so a figure can be traced to the
+package set that gave it, and ``scripts/check.sh`` uses the command line to prove an install matches the lock:
 
 ``python -m benchmarks.environment [--lock requirements-dev.lock] [--check]`` prints every difference between the
 installed distributions and the lock; with ``--check`` it exits 1 when a locked package is missing or at another
@@ -68,6 +68,20 @@ def package_line(lock: Path = DEV_LOCK) -> str:
     if mismatches:
         head += f", except {'; '.join(mismatches)}"
     return head + (f"; also installed: {', '.join(extras)}" if extras else "")
+
+
+def write_results(path: Path, text: str) -> None:
+    """Write a Markdown results file (its folder made as needed) with :func:`package_line` as its last line."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text.rstrip("\n") + "\n\n" + package_line() + "\n")
+
+
+def packages_beside(path: Path) -> Path:
+    """For a results file that holds no prose (a CSV): write :func:`package_line` to ``<path>.packages.md``;
+    returns that path."""
+    beside = path.with_name(path.name + ".packages.md")
+    beside.write_text(package_line() + "\n")
+    return beside
 
 
 def main(argv: list[str] | None = None) -> int:

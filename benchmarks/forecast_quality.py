@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.environment import write_results
 from forecasting import Area, HistorySpec, backtest, daily_demand, generate_history, make_calendar, models
 from forecasting.pipeline import fill_curve, run_forecast
 from forecasting.stocking import baskets_of, stock_plan
@@ -80,7 +81,7 @@ def main() -> None:
     text = "\n".join(lines) + "\n"
     print(text, end="")
     if args.out:
-        args.out.write_text(text)
+        write_results(args.out, text)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.environment import write_results
 from geo import RoadGraphProvider, haversine_matrix_m
 
 __all__ = ["main", "measure"]
@@ -55,7 +56,7 @@ def main() -> None:
     lines = ["| what | seconds |", "|---|---|", *(f"| {what} | {s:.3f} |" for what, s in measure())]
     print("\n".join(lines))
     if args.out:
-        args.out.write_text("\n".join(lines) + "\n")
+        write_results(args.out, "\n".join(lines))
 
 
 if __name__ == "__main__":

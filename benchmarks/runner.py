@@ -20,6 +20,7 @@ from rich.table import Table
 
 from benchmarks.checker import check_routes
 from benchmarks.convert import instance_to_problem, plan_to_routes
+from benchmarks.environment import packages_beside
 from benchmarks.instances import list_instances, read_bks, read_instance
 from routing import InputError, SolveParams, solve
 
@@ -168,6 +169,7 @@ def run_bench(
                 highlight=False,
             )
     tmp.replace(out)
+    packages_beside(out)
     _print_summary(set_name, rows, params)
     console.print(f"wrote {out}")
     return rows

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.environment import write_results
 from geo import StraightLineProvider
 from routing import Capacity, Courier, Order, Problem, Site, SolveParams, Window, solve
 
@@ -127,7 +128,7 @@ def main() -> None:
     table = _table(rows, args.time_limit, args.workers)
     print(table, end="")
     if args.out:
-        args.out.write_text(table)
+        write_results(args.out, table)
 
 
 if __name__ == "__main__":

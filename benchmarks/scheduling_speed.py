@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from benchmarks.environment import write_results
 from geo import RoadGraphProvider, StraightLineProvider
 from routing import Capacity, Courier, Order, Plan, Problem, Site, SolveParams, Window, load_problem, solve
 from routing.timing import StopRef, time_route
@@ -194,7 +195,7 @@ def main() -> None:
     table = "| what | figure |\n|---|---|\n" + "".join(f"| {a} | {b} |\n" for a, b in rows)
     print(table, end="")
     if args.out:
-        args.out.write_text(table)
+        write_results(args.out, table)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import resource
 import time
 from pathlib import Path
 
+from benchmarks.environment import write_results
 from simulations.engine import simulate_day
 from simulations.kpis import Kpis, day_kpis
 from simulations.scenario import load_scenario
@@ -58,7 +59,7 @@ def main() -> None:
             lines.append(row)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak memory of the process: {peak:.0f} MB. One process, one day at a time."]
-    args.out.write_text("\n".join(lines) + "\n")
+    write_results(args.out, "\n".join(lines))
     print(f"wrote {args.out}")
 
 

@@ -40,6 +40,7 @@ def test_repeat_solves_each_instance_once_per_seed(data_dir: Path, tmp_path: Pat
     assert [r.distance for r in rows] == [r.distance for r in alone]
     assert alone[0].distance != alone[1].distance
     assert all(r["feasible"] == "true" and r["bks_vehicles"] == "19" for r in written)
+    assert "requirements-dev.lock" in (tmp_path / "out.csv.packages.md").read_text()  # the package set beside
 
 
 def test_repeat_below_one_is_refused_before_anything_is_written(data_dir: Path, tmp_path: Path) -> None:
