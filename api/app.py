@@ -32,7 +32,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the event loop answers promises and polls in a few ms; a confirmation or a plan read runs in the thread pool
     # for tens of ms and would keep the GIL for the default 5 ms at a time, several times per request on the loop
     sys.setswitchinterval(SWITCH_INTERVAL_S)
-    redis = Redis.from_url(settings.redis_url, health_check_interval=30)
+    timeout = settings.redis_timeout_s  # a Redis that stops answering (frozen, partitioned) is an error, not a hang
+    redis = Redis.from_url(
+        settings.redis_url, health_check_interval=30, socket_timeout=timeout, socket_connect_timeout=timeout
+    )
     app = FastAPI(title="lastmile", version="0.1.0", description=DESCRIPTION)
     registry = Registry(redis)
     app.state.settings, app.state.redis, app.state.registry = settings, redis, registry

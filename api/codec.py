@@ -103,6 +103,7 @@ def dump_offer(offer: Offer) -> str:
             "demand": demand,
             "address": list(offer.address),
             "held": {str(site): dict(items) for site, items in offer.held.items()},
+            "owner": offer.owner,
         }
     )
 
@@ -115,4 +116,4 @@ def load_offer(text: str | bytes) -> Offer:
     held = {int(site): Counter(items) for site, items in data["held"].items()}
     reason = Reason(data["reason"]) if data["reason"] else None
     lat, lon = data["address"]
-    return Offer(data["id"], slots, reason, data["expires_s"], demand, (lat, lon), held)
+    return Offer(data["id"], slots, reason, data["expires_s"], demand, (lat, lon), held, data.get("owner"))

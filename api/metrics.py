@@ -11,6 +11,7 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from redis import Redis
 from rq import Queue
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = ["Metrics", "MetricsMiddleware"]
@@ -75,7 +76,7 @@ class MetricsMiddleware:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_body_bytes:
-                raise _TooLarge
+                raise _TooLarge(self.max_body_bytes)
             return message
 
         async def sending(message: Message) -> None:
@@ -97,8 +98,12 @@ class MetricsMiddleware:
         self.metrics.latency.labels(scope["method"], route).observe(time.perf_counter() - started)
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """A body that grew past the limit while read (chunked, or a false Content-Length): an HTTPException, so that
+    FastAPI answers 413 with it instead of its 400 for a body it could not read."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"body: larger than {limit} bytes")
 
 
 async def _too_large(send: Send, limit: int) -> None:

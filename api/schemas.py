@@ -3,11 +3,13 @@ the problem format's own schemas (docs/problem-format.md); times are ISO 8601 wi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from routing.problem_json import CourierSpec, LatLon, OrderSpec, SiteSpec
+from routing.limits import HORIZON_S
+from routing.problem_json import CourierSpec, Id, LatLon, Names, OrderSpec, SiteSpec
 
 __all__ = [
     "ERRORS",
@@ -32,7 +34,17 @@ __all__ = [
     "TrackingPublic",
 ]
 
-Quantity = Annotated[int, Field(gt=0, le=10_000)]
+Quantity = Annotated[int, Field(strict=True, gt=0, le=10_000)]
+PING_AGE_S = 24 * 3600
+FUTURE_S = 600  # clocks of phones and servers differ: a time this far ahead of the server's is still now
+
+
+def _near_now(at: datetime, field: str, age_s: int) -> None:
+    """``ValueError`` naming ``field`` unless ``at`` lies between ``age_s`` ago and :data:`FUTURE_S` ahead."""
+    ahead = (at - datetime.now(UTC)).total_seconds()
+    if ahead > FUTURE_S or ahead < -age_s:
+        window = f"{age_s // 3600} h ago and {FUTURE_S // 60} min ahead"
+        raise ValueError(f"{field}: {at.isoformat()} is not between {window}")
 
 
 class _In(BaseModel):
@@ -94,7 +106,7 @@ class PlanCreate(_In):
         description="stop each search phase after this many solutions and the polish after as many "
         "iterations (repeatable results)",
     )
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, strict=True, ge=0, le=2**31 - 1)
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"time_limit_s": 10, "seed": 0}]})
 
@@ -105,7 +117,7 @@ class ReplanCreate(_In):
     mode: Literal["insert", "reoptimise"] = "insert"
     time_limit_s: float | None = Field(None, gt=0, le=3600)
     solution_limit: int | None = Field(None, gt=0, le=100_000)
-    seed: int = Field(0, ge=0)
+    seed: int = Field(0, strict=True, ge=0, le=2**31 - 1)
 
     model_config = ConfigDict(
         extra="forbid", json_schema_extra={"examples": [{"mode": "reoptimise", "time_limit_s": 5}]}
@@ -137,11 +149,11 @@ class PromiseCreate(_In):
     """A basket at an address: which delivery windows can be promised now?"""
 
     address: LatLon
-    items: dict[Annotated[str, Field(min_length=1, max_length=100)], Quantity] = Field(min_length=1, max_length=200)
-    weight_g: int = Field(1000, ge=0, le=1_000_000)
-    volume_cm3: int = Field(0, ge=0, le=10_000_000)
-    service_s: int = Field(120, ge=0, le=3600)
-    skills: list[str] = Field(default_factory=list, max_length=20)
+    items: dict[Id, Quantity] = Field(min_length=1, max_length=200)
+    weight_g: int = Field(1000, strict=True, ge=0, le=1_000_000)
+    volume_cm3: int = Field(0, strict=True, ge=0, le=10_000_000)
+    service_s: int = Field(120, strict=True, ge=0, le=3600)
+    skills: Names = Field(default_factory=list, max_length=20)
 
     model_config = ConfigDict(
         extra="forbid",
@@ -173,8 +185,8 @@ class PromisePublic(BaseModel):
 class ConfirmCreate(_In):
     """Turn a slot of a held promise into an order."""
 
-    slot: int = Field(ge=0, le=100)
-    order_id: str | None = Field(None, min_length=1, max_length=100, description="default: generated")
+    slot: int = Field(strict=True, ge=0, le=100)
+    order_id: Id | None = Field(None, description="default: generated")
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"slot": 0, "order_id": "web-1001"}]})
 
@@ -204,9 +216,14 @@ class AssignmentsPublic(BaseModel):
 class PositionCreate(_In):
     """A GPS ping; older or repeated pings are accepted and ignored."""
 
-    lat: float = Field(ge=-90, le=90)
-    lon: float = Field(ge=-180, le=180)
-    at: AwareDatetime
+    lat: float = Field(strict=True, ge=-90, le=90)
+    lon: float = Field(strict=True, ge=-180, le=180)
+    at: AwareDatetime = Field(description=f"when: at most {PING_AGE_S // 3600} h old, {FUTURE_S // 60} min ahead")
+
+    @model_validator(mode="after")
+    def _recent(self) -> PositionCreate:
+        _near_now(self.at, "at", PING_AGE_S)
+        return self
 
     model_config = ConfigDict(
         extra="forbid",
@@ -224,13 +241,15 @@ class EventCreate(_In):
     """What happened to an order at the door or the site."""
 
     type: Literal["picked_up", "delivered", "failed"]
-    at: AwareDatetime | None = Field(None, description="when (default: now)")
+    at: AwareDatetime | None = Field(None, description="when (default: now; within the horizon, not ahead)")
     reason: str | None = Field(None, max_length=500, description="required for failed, e.g. customer absent")
 
     @model_validator(mode="after")
     def _reason_for_failures(self) -> EventCreate:
         if self.type == "failed" and not self.reason:
             raise ValueError("reason: a failed delivery needs a reason")
+        if self.at is not None:
+            _near_now(self.at, "at", HORIZON_S)
         return self
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "delivered"}]})

@@ -21,6 +21,9 @@ class Settings(BaseSettings):
     redis_url: str = Field(
         default="redis://127.0.0.1:6379/0", description="Redis holding all live state and the RQ queue"
     )
+    redis_timeout_s: float = Field(
+        default=5.0, gt=0, le=60, description="a Redis call that takes longer fails, and the request gets 503"
+    )
     admin_key: SecretStr | None = Field(default=None, description="a dispatcher API key that always works (bootstrap)")
     queue: str = Field(default="lastmile", description="RQ queue name for solve jobs")
     max_body_bytes: int = Field(default=1_000_000, ge=1024, description="requests with a larger body get 413")

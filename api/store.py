@@ -21,6 +21,11 @@ __all__ = ["KEYS", "ApiKey", "OrderRecord", "Registry", "Role"]
 
 Role = Literal["dispatcher", "storefront", "courier"]
 KEY_CACHE_S = 30.0
+_CREATE_ORDER = """
+if redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('HSET', KEYS[2], ARGV[3], ARGV[1])
+return 1
+"""
 
 
 class KEYS:
@@ -84,6 +89,7 @@ class Registry:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self._create_order = redis.register_script(_CREATE_ORDER)
         self._keys: dict[str, tuple[float, ApiKey]] = {}
 
     # -- sites and couriers: problem-format JSON by id
@@ -109,13 +115,12 @@ class Registry:
         return OrderRecord(spec, created_by, secrets.token_urlsafe(18), now_iso())
 
     def add_order(self, record: OrderRecord, pipe: Any = None) -> None:
-        """Store a new order and its tracking token; ``Conflict`` if the id is taken (checked when no pipeline)."""
+        """Store a new order and its tracking token. Alone, in one atomic step that raises ``Conflict`` if the id is
+        taken (of concurrent creations of one id exactly one succeeds); in ``pipe``'s transaction, unchecked (the
+        caller checked under the live plan's lock)."""
         if pipe is None:
-            if self.redis.hexists(KEYS.orders, record.id):
+            if not self._create_order(keys=[KEYS.orders, KEYS.tracking], args=[record.id, record.dump(), record.token]):
                 raise Conflict(f"id: order {record.id!r} exists already")
-            pipe = self.redis.pipeline()
-            self.add_order(record, pipe)
-            pipe.execute()
             return
         pipe.hset(KEYS.orders, record.id, record.dump())
         pipe.hset(KEYS.tracking, record.token, record.id)

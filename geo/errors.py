@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "InputError", "NotFound"]
+__all__ = ["Conflict", "Forbidden", "InputError", "NotFound"]
 
 
 class InputError(ValueError):
@@ -15,3 +15,7 @@ class NotFound(LookupError):
 
 class Conflict(RuntimeError):
     """The request clashes with the current state."""
+
+
+class Forbidden(PermissionError):
+    """The object exists but belongs to someone else (a promise another storefront asked for)."""

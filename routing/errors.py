@@ -3,6 +3,6 @@
 
 from __future__ import annotations
 
-from geo.errors import Conflict, InputError, NotFound
+from geo.errors import Conflict, Forbidden, InputError, NotFound
 
-__all__ = ["Conflict", "InputError", "NotFound"]
+__all__ = ["Conflict", "Forbidden", "InputError", "NotFound"]

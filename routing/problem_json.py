@@ -16,7 +16,9 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from geo.files import read_json
+from geo.zones import zone_polygon
 from routing.errors import InputError
+from routing.limits import HORIZON_S, ID_PATTERN, MAX_AMOUNT, MAX_COURIERS, MAX_FIXED_COST, MAX_ORDERS, MAX_PRIORITY
 from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Window
 
 __all__ = [
@@ -30,11 +32,22 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+# numbers are strict (no true for 1, no "1.5" for 1.5) and bounded (routing.limits says why these bounds)
 LatLon = Annotated[
-    tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]],
+    tuple[Annotated[float, Field(strict=True, ge=-90, le=90)], Annotated[float, Field(strict=True, ge=-180, le=180)]],
     Field(description="[latitude, longitude] in degrees (WGS 84)"),
 ]
-NonNegative = Annotated[int, Field(ge=0)]
+Amount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
+Seconds = Annotated[int, Field(strict=True, ge=0, le=HORIZON_S)]
+Id = Annotated[
+    str,
+    Field(
+        pattern=ID_PATTERN,
+        description="letters, digits and . _ : @ + - (not first), at most 128 characters",
+        examples=["bike-1"],
+    ),
+]
+Names = Annotated[list[Id], Field(max_length=100)]
 
 
 class _Spec(BaseModel):
@@ -51,62 +64,74 @@ class WindowSpec(_Spec):
     def _ordered(self) -> WindowSpec:
         if self.end < self.start:
             raise ValueError(f"end {self.end:%H:%M} before start {self.start:%H:%M}")
+        if (self.end - self.start).total_seconds() > 2 * HORIZON_S:
+            raise ValueError(f"end: a window is at most {2 * HORIZON_S // 86400} days long")
         return self
 
 
 class SiteSpec(_Spec):
     """A store or forward warehouse with its stock and, optionally, the zone it serves."""
 
-    id: str = Field(min_length=1)
+    id: Id
     kind: Literal["store", "forward_warehouse"]
     location: LatLon
     opening: WindowSpec
-    stock: dict[str, NonNegative] = Field(default_factory=dict, description="item id -> units on hand")
-    zone: list[LatLon] | None = Field(default=None, min_length=3, description="polygon of [lat, lon] vertices")
+    stock: dict[Id, Amount] = Field(default_factory=dict, description="item id -> units on hand")
+    zone: list[LatLon] | None = Field(
+        default=None, min_length=3, max_length=10_000, description="polygon of [lat, lon] vertices, not crossing itself"
+    )
+
+    @model_validator(mode="after")
+    def _valid_zone(self) -> SiteSpec:
+        if self.zone is not None:
+            zone_polygon(self.zone)  # ValueError "zone: invalid polygon (Self-intersection…)"
+        return self
 
 
 class CapacitySpec(_Spec):
     """What a courier can carry; volume and item count are unlimited when left out."""
 
-    weight_g: NonNegative
-    volume_cm3: NonNegative | None = None
-    items: NonNegative | None = None
+    weight_g: Amount
+    volume_cm3: Amount | None = None
+    items: Amount | None = None
 
 
 class CourierSpec(_Spec):
     """A courier starting (and by default ending) at a site, within a shift."""
 
-    id: str = Field(min_length=1)
+    id: Id
     site: str = Field(description="id of the home site")
     end_site: str | None = Field(default=None, description="id of the site the route ends at (default: site)")
     shift: WindowSpec
     profile: Literal["bike", "car", "foot"]
     capacity: CapacitySpec
-    skills: list[str] = Field(default_factory=list)
-    fixed_cost: NonNegative = Field(default=0, description="cost of using this courier, in metres of driving")
+    skills: Names = Field(default_factory=list)
+    fixed_cost: int = Field(
+        default=0, strict=True, ge=0, le=MAX_FIXED_COST, description="cost of using this courier, in metres of driving"
+    )
 
 
 class PickupSpec(_Spec):
     """Where and when a pickup-and-delivery order is collected."""
 
     location: LatLon
-    windows: list[WindowSpec] = Field(min_length=1)
-    service_s: NonNegative = 0
-    max_ride_s: NonNegative | None = Field(default=None, description="longest allowed time from pickup to drop-off")
+    windows: list[WindowSpec] = Field(min_length=1, max_length=100)
+    service_s: Seconds = 0
+    max_ride_s: Seconds | None = Field(default=None, description="longest allowed time from pickup to drop-off")
 
 
 class OrderSpec(_Spec):
     """An order to deliver: from a site's stock (``items``) or collected at ``pickup``."""
 
-    id: str = Field(min_length=1)
+    id: Id
     location: LatLon
-    windows: list[WindowSpec] = Field(min_length=1)
-    items: dict[str, Annotated[int, Field(gt=0)]] = Field(default_factory=dict)
-    weight_g: NonNegative = 0
-    volume_cm3: NonNegative = 0
-    service_s: NonNegative = 0
-    skills: list[str] = Field(default_factory=list)
-    priority: NonNegative = 0
+    windows: list[WindowSpec] = Field(min_length=1, max_length=100)
+    items: dict[Id, Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]] = Field(default_factory=dict)
+    weight_g: Amount = 0
+    volume_cm3: Amount = 0
+    service_s: Seconds = 0
+    skills: Names = Field(default_factory=list)
+    priority: int = Field(default=0, strict=True, ge=0, le=MAX_PRIORITY, description="drop penalty x (1 + priority)")
     site: str | None = Field(default=None, description="id of the site that must serve it")
     pickup: PickupSpec | None = None
 
@@ -116,18 +141,39 @@ class ProblemSpec(_Spec):
 
     name: str = "problem"
     epoch: AwareDatetime | None = Field(default=None, description="time zero (default: midnight of the first day)")
-    sites: list[SiteSpec] = Field(min_length=1)
-    couriers: list[CourierSpec]
-    orders: list[OrderSpec]
+    sites: list[SiteSpec] = Field(min_length=1, max_length=MAX_COURIERS)
+    couriers: list[CourierSpec] = Field(max_length=MAX_COURIERS)
+    orders: list[OrderSpec] = Field(max_length=MAX_ORDERS)
+
+    @model_validator(mode="after")
+    def _within_horizon(self) -> ProblemSpec:
+        """Every time within ``HORIZON_S`` of the epoch, or without one of the median window start (so that the
+        one time far from the others is named, not the others)."""
+        starts = sorted(w.start for _, w in _named_windows(self))
+        centre = self.epoch or (starts[len(starts) // 2] if starts else None)
+        what = "the epoch" if self.epoch else "the problem's median window start"
+        if centre is not None:
+            for where, window in _named_windows(self):
+                for end in ("start", "end"):
+                    if abs((getattr(window, end) - centre).total_seconds()) > HORIZON_S:
+                        raise ValueError(f"{where}.{end}: more than {HORIZON_S // 86400} days from {what} {centre}")
+        return self
 
 
-def _windows(spec: ProblemSpec) -> Iterator[WindowSpec]:
-    yield from (s.opening for s in spec.sites)
-    yield from (c.shift for c in spec.couriers)
-    for o in spec.orders:
-        yield from o.windows
+def _named_windows(spec: ProblemSpec) -> Iterator[tuple[str, WindowSpec]]:
+    """Every window of the problem with its field path."""
+    yield from ((f"sites[{k}].opening", s.opening) for k, s in enumerate(spec.sites))
+    yield from ((f"couriers[{k}].shift", c.shift) for k, c in enumerate(spec.couriers))
+    for k, o in enumerate(spec.orders):
+        yield from ((f"orders[{k}].windows[{j}]", w) for j, w in enumerate(o.windows))
         if o.pickup:
-            yield from o.pickup.windows
+            yield from ((f"orders[{k}].pickup.windows[{j}]", w) for j, w in enumerate(o.pickup.windows))
+
+
+def _first_midnight(spec: ProblemSpec) -> datetime | None:
+    """The default epoch: midnight (in its own offset) of the earliest time the problem mentions."""
+    first = min((w.start for _, w in _named_windows(spec)), default=None)
+    return datetime.combine(first.date(), time(0), first.tzinfo) if first else None
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
@@ -141,8 +187,9 @@ def parse_problem(data: Any) -> Problem:
         spec = ProblemSpec.model_validate(data)
     except ValidationError as exc:
         err = exc.errors()[0]
-        where = _path(tuple(p for p in err["loc"] if p not in ("function-after[_ordered()]",)))
-        raise InputError(f"{where or 'problem'}: {err['msg'].removeprefix('Value error, ')}") from None
+        where = _path(tuple(p for p in err["loc"] if not str(p).startswith("function-after[")))
+        message = err["msg"].removeprefix("Value error, ")
+        raise InputError(f"{where}: {message}" if where else message) from None
     return _to_domain(spec)
 
 
@@ -150,8 +197,7 @@ class _ToDomain:
     """Converts a validated spec: times to seconds from the epoch, site ids to indices, errors prefixed by path."""
 
     def __init__(self, spec: ProblemSpec) -> None:
-        first = min((w.start for w in _windows(spec)), default=None)
-        self.epoch = spec.epoch or (datetime.combine(first.date(), time(0), first.tzinfo) if first else None)
+        self.epoch = spec.epoch or _first_midnight(spec)
         self.site_index = {s.id: k for k, s in enumerate(spec.sites)}
 
     def window(self, w: WindowSpec) -> Window:

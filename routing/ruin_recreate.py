@@ -37,6 +37,7 @@ import numpy as np
 from geo.matrix import Matrix
 from routing.deadline import Deadline
 from routing.greedy import GreedyRoutes, plain_deliveries
+from routing.limits import ELIMINATION_BOOST
 from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
@@ -48,7 +49,7 @@ __all__ = ["TEMPERATURE", "ruin_and_recreate"]
 _MAX_ROUTES_RUINED = 4
 _MAX_STRING = 8
 _LOCAL_ABOVE = 60
-_MAX_WEIGHT = 1000  # an order left out round after round costs at most this many times its penalty in the search
+
 TEMPERATURE = 0.01  # initial annealing temperature, as a fraction of the start's distance
 # greedy-insertion rounds are many more and each changes less: they anneal at this times the temperature
 _GREEDY_TEMPERATURE = 0.3
@@ -274,7 +275,7 @@ def _weigh_left_out(model: RoutingModel, current: SearchResult, weights: dict[in
     search trades orders that keep failing to fit for ones that fit more easily; ``current`` re-weighed."""
     more = 0
     for o in current.left_out(model.orders):
-        grown = min(weights[o] + model.penalty[o], _MAX_WEIGHT * model.penalty[o])
+        grown = min(weights[o] + model.penalty[o], ELIMINATION_BOOST * model.penalty[o])
         more += grown - weights[o]
         weights[o] = grown
     return replace(current, objective=current.objective + more)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from geo.matrix import LegProvider, Point
-from routing.errors import Conflict, InputError, NotFound
+from routing.errors import Conflict, Forbidden, InputError, NotFound
 from routing.model import Order, Window
 from routing.plan import Reason
 from scheduling.candidates import Demand, PlanView
@@ -67,6 +67,7 @@ class Offer:
     demand: Demand
     address: Point
     held: Mapping[int, Counter[str]]
+    owner: str | None = None  # who asked; only they may confirm it (the live service: a storefront key's id)
 
 
 def _slot(live: LivePlan, window: Window, found: Insertion, *, asap: bool = False) -> Slot:
@@ -180,7 +181,7 @@ class PromiseDesk:
         count = max(0, -(-(now_s + self.policy.horizon_s - first) // step))
         return [Window(first + k * step, first + k * step + self.policy.slot_s) for k in range(count)]
 
-    def offer(self, demand: Demand, address: Point, now_s: int) -> Offer:
+    def offer(self, demand: Demand, address: Point, now_s: int, owner: str | None = None) -> Offer:
         """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock. The offer is made
         on the plan as it was when asked, even if a confirmation in another thread moves the desk on meanwhile."""
         view = self.view
@@ -202,20 +203,23 @@ class PromiseDesk:
             reason = None if slots else Reason.FLEET_FULL
         held = {s: Counter(dict(demand.items)) for s in {slot.site for slot in slots}}
         offer_id = self.holds.new_id()
-        offer = Offer(offer_id, tuple(slots), reason, now_s + self.policy.hold_s, demand, address, held)
+        offer = Offer(offer_id, tuple(slots), reason, now_s + self.policy.hold_s, demand, address, held, owner)
         if slots:
             self.holds.keep(offer)
         return offer
 
-    def confirm(self, offer_id: str, slot: int, order_id: str, now_s: int) -> LivePlan:
+    def confirm(self, offer_id: str, slot: int, order_id: str, now_s: int, owner: str | None = None) -> LivePlan:
         """Turn slot ``slot`` of a held offer into order ``order_id`` in the live plan and return the new plan.
 
-        Raises ``NotFound`` for an unknown or expired offer, ``Conflict`` when the plan can no longer keep the
-        slot (the offer is then dropped), ``InputError`` for a slot number out of range or an order id in use.
+        Raises ``NotFound`` for an unknown or expired offer, ``Forbidden`` when ``owner`` is given and another owner
+        asked for it, ``Conflict`` when the plan can no longer keep the slot (the offer is then dropped),
+        ``InputError`` for a slot number out of range or an order id in use.
         """
         offer = self.holds.get(offer_id, now_s)
         if offer is None:
             raise NotFound(f"promise {offer_id}: unknown or expired")
+        if owner is not None and offer.owner is not None and owner != offer.owner:
+            raise Forbidden(f"promise {offer_id}: asked for by another storefront")
         held = self.holds.held(now_s, skip=offer_id, items=list(offer.demand.items))
         view = self.view
         if not 0 <= slot < len(offer.slots):

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from redis.exceptions import RedisError
 
 from api.deps import RedisDep
+from api.errors import RETRY_AFTER_S
 
 __all__ = ["router"]
 
@@ -23,11 +24,12 @@ class Health(BaseModel):
 
 @router.get("/health", response_model=Health, responses={503: {"model": Health}})
 def health(redis: RedisDep, response: Response) -> Health:
-    """Liveness and readiness: 200 when Redis answers a PING, else 503."""
+    """Liveness and readiness: 200 when Redis answers a PING, else 503 (``redis`` names the error)."""
     try:
         redis.ping()
     except RedisError as exc:
         response.status_code = 503
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
         return Health(status="unavailable", redis=type(exc).__name__)
     return Health(status="ok", redis="ok")
 

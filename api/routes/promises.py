@@ -11,11 +11,13 @@ from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from api.deps import LiveDep, RegistryDep, SettingsDep, StorefrontCaller
+from api.errors import STATUS
+from api.idempotency import IdempotencyRecord, fingerprint
 from api.routes.common import order_public
 from api.schemas import ERRORS, ConfirmCreate, OrderPublic, PromiseCreate, PromisePublic, SlotPublic
 from api.store import KEYS
 from api.views import at_time, order_view
-from routing.errors import Conflict, InputError, NotFound
+from routing.errors import Conflict, Forbidden, InputError, NotFound
 from routing.problem_json import order_to_json
 from scheduling import Demand
 
@@ -25,13 +27,13 @@ router = APIRouter(prefix="/v1/promises", tags=["promises"], responses=ERRORS)
 
 
 @router.post("", response_model=PromisePublic, status_code=201)
-async def create_promise(body: PromiseCreate, _: StorefrontCaller, live: LiveDep) -> PromisePublic:
+async def create_promise(body: PromiseCreate, caller: StorefrontCaller, live: LiveDep) -> PromisePublic:
     """The windows that can be promised now, earliest (``asap``) first, each with the site that would serve it
     and a confidence; their stock is held until ``expires_at``. No slots, with a ``reason``, when none fits."""
     desk = live.desk()
     now = live.clock(desk.live.problem)
     demand = Demand(dict(body.items), body.weight_g, body.volume_cm3, frozenset(body.skills), body.service_s)
-    offer = desk.offer(demand, body.address, max(now, desk.live.now_s))
+    offer = desk.offer(demand, body.address, max(now, desk.live.now_s), owner=caller.id)
     problem = desk.live.problem
     return PromisePublic(
         id=offer.id,
@@ -62,7 +64,12 @@ IdempotencyKey = Annotated[
     "/{promise_id}/confirm",
     response_model=OrderPublic,
     status_code=201,
-    responses={404: {"description": "unknown or expired"}, 409: {"description": "slot no longer possible"}},
+    responses={
+        403: {"description": "asked for by another storefront"},
+        404: {"description": "unknown or expired"},
+        409: {"description": "slot no longer possible, or the first request with this Idempotency-Key still runs"},
+        422: {"description": "bad body, or an Idempotency-Key already used for another request"},
+    },
 )
 def confirm_promise(
     promise_id: str,
@@ -74,42 +81,39 @@ def confirm_promise(
     request: Request,
     idempotency_key: IdempotencyKey = None,
 ) -> object:
-    """Turn slot ``slot`` of a held promise into an order (its stock reserved, placed in the live plan). With an
-    ``Idempotency-Key``, a retry gets the first answer again and never makes a second order."""
-    memo = KEYS.idempotency(caller.id, idempotency_key) if idempotency_key else None
-    if memo is not None:
-        seen = registry.redis.get(memo)
-        if seen is not None:
-            if seen == b"pending":
-                raise Conflict("Idempotency-Key: the first request with this key is still running")
-            replay = json.loads(seen)
-            return JSONResponse(replay["body"], status_code=replay["status"])
-        if not registry.redis.set(memo, "pending", nx=True, ex=120):
-            raise Conflict("Idempotency-Key: the first request with this key is still running")
+    """Turn slot ``slot`` of a held promise into an order (its stock reserved, placed in the live plan). Only the
+    storefront that asked for the promise (or a dispatcher) may. With an ``Idempotency-Key``, a retry of the same
+    request gets the first answer again and never makes a second order; the key with another request is a 422."""
+    memo = None
+    if idempotency_key:
+        request_print = fingerprint(request.url.path, body.model_dump_json())
+        key = KEYS.idempotency(caller.id, idempotency_key)
+        memo = IdempotencyRecord(registry.redis, key, request_print, settings.idempotency_ttl_s)
+        replay = memo.claim()
+        if replay is not None:
+            return replay
+    owner = None if caller.role == "dispatcher" else caller.id
     try:
-        return _confirm(promise_id, body, caller.id, live, registry, settings, request, memo)
-    except (InputError, NotFound, Conflict) as exc:
+        return _confirm(promise_id, body, caller.id, owner, live, registry, request, memo)
+    except (InputError, NotFound, Conflict, Forbidden) as exc:
         if memo is not None:
-            status = 422 if isinstance(exc, InputError) else 404 if isinstance(exc, NotFound) else 409
-            registry.redis.set(
-                memo, json.dumps({"status": status, "body": {"detail": str(exc)}}), ex=settings.idempotency_ttl_s
-            )
+            memo.answer(STATUS[type(exc)], {"detail": str(exc)})
         raise
     except BaseException:
         if memo is not None:
-            registry.redis.delete(memo)
+            memo.release()
         raise
 
 
 def _confirm(
     promise_id: str,
     body: ConfirmCreate,
-    owner: str,
+    caller_id: str,
+    owner: str | None,
     live: LiveDep,
     registry: RegistryDep,
-    settings: SettingsDep,
     request: Request,
-    memo: str | None,
+    memo: IdempotencyRecord | None,
 ) -> JSONResponse:
     order_id = body.order_id or "o_" + secrets.token_hex(8)
     if registry.redis.hexists(KEYS.orders, order_id):
@@ -117,14 +121,14 @@ def _confirm(
     with live.lock():
         desk = live.desk()
         now = max(live.clock(desk.live.problem), desk.live.now_s)
-        placed = desk.confirm(promise_id, body.slot, order_id, now)
+        placed = desk.confirm(promise_id, body.slot, order_id, now, owner)
         spec = order_to_json(placed.problem, placed.problem.orders[-1])
-        record = registry.new_order(spec, owner)
+        record = registry.new_order(spec, caller_id)
         public = order_public(request, placed, record, order_view(placed, record, request.app.state.positions))
         content = json.loads(public.model_dump_json())
         pipe = registry.redis.pipeline()
         registry.add_order(record, pipe)
         if memo is not None:
-            pipe.set(memo, json.dumps({"status": 201, "body": content}), ex=settings.idempotency_ttl_s)
+            memo.answer(201, content, pipe)
         live.commit(placed, pipe)
     return JSONResponse(content, status_code=201)

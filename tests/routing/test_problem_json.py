@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from routing import InputError, Problem, load_problem, parse_problem, problem_json_schema, problem_to_spec
+from routing.limits import MAX_FIXED_COST, MAX_PRIORITY, worst_objective
 from routing.model import Capacity, Courier, Window
 from routing.problem_json import ProblemSpec, order_to_json, problem_to_json
 
@@ -122,3 +123,37 @@ def test_missing_file_and_bad_json(tmp_path: Path) -> None:
 def test_schema_file_is_generated_from_the_models() -> None:
     schema = json.loads((ROOT / "docs" / "problem.schema.json").read_text())
     assert schema == problem_json_schema()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["orders"][3].update(weight_g=10**30), "orders[3].weight_g: Input should be less than or equal"),
+        (lambda d: d["orders"][3].update(priority=MAX_PRIORITY + 1), "orders[3].priority: Input should be less"),
+        (lambda d: d["orders"][3].update(weight_g=True), "orders[3].weight_g: Input should be a valid integer"),
+        (lambda d: d["orders"][3].update(location=["60.1", 24.9]), "orders[3].location[0]: Input should be a valid"),
+        (lambda d: d["orders"][3].update(id="a/b"), "orders[3].id: String should match pattern"),
+        (lambda d: d["sites"][0]["stock"].update({"bad item": 1}), "sites[0].stock.bad item"),
+        (lambda d: d["couriers"][2].update(fixed_cost=MAX_FIXED_COST + 1), "couriers[2].fixed_cost"),
+        (lambda d: d["sites"][1].update(zone=[[60.16, 24.93], [60.18, 24.95], [60.16, 24.95], [60.18, 24.93]]),
+         "sites[1]: zone: invalid polygon (Self-intersection"),
+        (lambda d: d["orders"][5]["windows"][0].update(start="0001-01-01T10:00:00+00:00"),
+         "orders[5].windows[0]: end: a window is at most 28 days long"),
+        (lambda d: d["orders"][5].update(windows=[{"start": "9999-12-31T10:00:00+00:00",
+                                                  "end": "9999-12-31T11:00:00+00:00"}]),
+         "orders[5].windows[0].start: more than 14 days from the epoch"),
+        (lambda d: d.pop("epoch") and d["orders"][5].update(windows=[{"start": "0001-01-01T10:00:00+00:00",
+                                                                     "end": "0001-01-01T11:00:00+00:00"}]),
+         "orders[5].windows[0].start: more than 14 days from the problem's median window start"),
+    ],
+)
+def test_values_beyond_the_solver_s_bounds_are_refused_naming_the_field(
+    sample: dict[str, Any], change: Any, message: str
+) -> None:
+    data = copy.deepcopy(sample)
+    change(data)
+    assert error_of(data).startswith(message)
+
+
+def test_the_bounds_keep_the_objective_inside_int64() -> None:
+    assert 0 < worst_objective() < 2**63
