@@ -67,13 +67,17 @@ Routes = dict[int, list[StopRef]]
 
 @dataclass(frozen=True)
 class _Shared:
-    """What every worker reads from the parent's memory: set before the fork, never sent."""
+    """What every worker reads from the parent's memory: handed to the forked workers, never pickled."""
 
     scope: Scope
     params: SolveParams
 
 
-_SHARED: _Shared | None = None
+_IN_WORKER: list[_Shared] = []  # set in a forked worker process only (by the pool's initializer), never the parent
+
+
+def _enter_worker(shared: _Shared) -> None:
+    _IN_WORKER.append(shared)
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,14 @@ class _Task:
 
 
 def _solve_part(task: _Task) -> SearchResult | None:
-    """Solve one sub-problem (runs in a worker process, or inline with one worker)."""
-    shared = _SHARED
-    if shared is None:
-        raise RuntimeError("decompose: worker started without the shared problem")
+    """Solve one sub-problem in a forked worker process, on the problem its pool was started with."""
+    if len(_IN_WORKER) != 1:
+        raise RuntimeError("decompose: a sub-problem outside a worker process started by _pool")
+    return _solve(_IN_WORKER[0], task)
+
+
+def _solve(shared: _Shared, task: _Task) -> SearchResult | None:
+    """Solve one sub-problem of ``shared`` (in a worker process, or inline with one worker)."""
     scope = replace(shared.scope, problem=with_stock(shared.scope.problem, task.stock), orders=list(task.orders))
     deadline = Deadline(task.until - time.monotonic())
     params = replace(shared.params, time_limit_s=max(deadline.budget_s, 1e-3), workers=1)
@@ -124,20 +132,25 @@ def _solve_part(task: _Task) -> SearchResult | None:
 class _Inline:
     """Runs each task at once in this process: the pool of a single worker."""
 
+    def __init__(self, shared: _Shared) -> None:
+        self.shared = shared
+
     def apply_async(self, func: Callable[..., Any], args: tuple, callback: Callable, error_callback: Callable) -> None:
-        callback(func(*args))
+        """Solve ``args[0]`` now (``func`` is :func:`_solve_part`, which a worker process would run)."""
+        callback(_solve(self.shared, *args))
 
     def terminate(self) -> None:
         """Nothing to stop."""
 
 
 @contextmanager
-def _pool(workers: int) -> Iterator[Any]:
-    """Forked worker processes (or inline work for one worker); stopped, whatever they are doing, on exit."""
+def _pool(workers: int, shared: _Shared) -> Iterator[Any]:
+    """Forked worker processes with ``shared`` in their memory (or inline work for one worker); stopped, whatever
+    they are doing, on exit. Nothing is global in this process, so solves in several threads do not meet."""
     if workers == 1:
-        yield _Inline()
+        yield _Inline(shared)
         return
-    pool = get_context("fork").Pool(workers)
+    pool = get_context("fork").Pool(workers, initializer=_enter_worker, initargs=(shared,))
     try:
         yield pool
     finally:
@@ -244,15 +257,10 @@ def polish_together(
 @contextmanager
 def _session(scope: Scope, params: SolveParams) -> Iterator[tuple[Any, _State, set[int]]]:
     """Workers forked with the problem in their memory, an empty plan state, and the sites whose stock is short."""
-    global _SHARED
     problem = scope.problem
-    _SHARED = _Shared(scope, params)
     state = _State(scope, scope.matrix.distance_m[problem.couriers[0].profile])
-    try:
-        with _pool(params.workers) as pool:
-            yield pool, state, tight_sites(problem, scope.orders, scope.allowed)
-    finally:
-        _SHARED = None
+    with _pool(params.workers, _Shared(scope, params)) as pool:
+        yield pool, state, tight_sites(problem, scope.orders, scope.allowed)
 
 
 def _run(

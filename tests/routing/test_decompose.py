@@ -7,6 +7,7 @@ a guard. Feasibility is judged by the independent checker.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 from types import SimpleNamespace
@@ -176,3 +177,21 @@ def test_while_orders_are_left_out_sub_problems_are_seeded_next_to_them(street: 
     assert seeded and set(seeded) == {1}  # never the far routes 0 or 2
     assert all(8 in t.orders for t in tasks if t is not None and t.anchor == 1)
     assert {t.anchor for t in tasks if t is not None and t.eliminate} == {0}  # else the shortest, to empty it
+
+
+def test_two_solves_in_two_threads_give_what_each_gives_alone() -> None:
+    jobs = [("R101.txt", "vrptw/solomon"), ("lr201.txt", "pdptw/li_lim_100")]
+    alone = [solve_file(file, set_name, PARAMS) for file, set_name in jobs]
+    together: dict[int, tuple[Plan, float, int]] = {}
+
+    def run(k: int) -> None:
+        together[k] = solve_file(jobs[k][0], jobs[k][1], PARAMS)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(len(jobs))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for k, (plan, distance, routes) in enumerate(alone):
+        assert [r.orders for r in together[k][0].routes] == [r.orders for r in plan.routes]
+        assert together[k][1:] == (distance, routes)
