@@ -54,7 +54,8 @@ def serve_command(
 def worker_command(
     burst: Annotated[bool, typer.Option("--burst", help="stop when the queue is empty")] = False,
     maintenance_s: Annotated[
-        int, typer.Option("--maintenance-s", help="how often to look for jobs of dead workers to retry")
+        int,
+        typer.Option("--maintenance-s", min=1, max=3600, help="how often to look for jobs of dead workers to retry"),
     ] = 60,
 ) -> None:
     """Run an RQ worker for solve jobs and simulated days; start as many as you like, wherever Redis is reached."""
@@ -67,7 +68,9 @@ def worker_command(
         settings = get_settings()
         redis = Redis.from_url(settings.redis_url)
         queues = [Queue(name, connection=redis) for name in (settings.queue, SIMULATION_QUEUE)]
-        worker = Worker(queues, connection=redis, maintenance_interval=maintenance_s)
+        # an idle worker waits for a job at most worker_ttl - 15 s (RQ's default: 405 s) before it looks at its
+        # maintenance again: as long as the maintenance interval, so that a dead worker's job is retried in time
+        worker = Worker(queues, connection=redis, maintenance_interval=maintenance_s, worker_ttl=maintenance_s + 15)
         console.print(
             f"lastmile worker {worker.name} on queues {settings.queue!r} and {SIMULATION_QUEUE!r}, "
             f"Redis {settings.redis_url}"

@@ -120,11 +120,11 @@ def run_worker(redis_url: str, *extra: str, timeout: float = 120) -> subprocess.
     )
 
 
-def start_worker(redis_url: str) -> subprocess.Popen[bytes]:
-    """A long-running worker in its own process group (so that it and its work horse can be killed together)."""
+def start_worker(redis_url: str, *extra: str) -> subprocess.Popen[bytes]:
+    """A long-running worker in a process group of its own (its work horse makes another one)."""
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "worker"],
+        [sys.executable, "-m", "api", "worker", *extra],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,
