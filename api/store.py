@@ -8,14 +8,14 @@ import hashlib
 import json
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 from redis import Redis
 
 from routing import Problem, parse_problem
-from routing.errors import Conflict, NotFound
+from routing.errors import Conflict, InputError, NotFound
 
 __all__ = ["KEYS", "ApiKey", "OrderRecord", "Registry", "Role"]
 
@@ -66,6 +66,7 @@ class OrderRecord:
     created_at: str
     status: str = "accepted"
     failure: str | None = None
+    invalid: str | None = None  # why a plan job could not read it (stored before a bound existed): left out
 
     @property
     def id(self) -> str:
@@ -145,10 +146,26 @@ class Registry:
         return self.order(order_id.decode() if isinstance(order_id, bytes) else str(order_id))
 
     def problem(self, open_only: bool = True) -> Problem:
-        """A problem from the registry: every site and courier, and the orders not picked up, delivered or failed."""
-        orders = [r.spec for r in self.orders() if not open_only or r.status == "accepted"]
-        data = {"name": "live", "sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers), "orders": orders}
-        return parse_problem(data)
+        """A problem from the registry: every site and courier, and the orders not picked up, delivered or failed.
+
+        An order that cannot be read with the others (stored before a bound of the format existed) is left out and
+        marked ``invalid`` with the reason, so that one bad record does not stop every plan; ``InputError`` only
+        when the sites and couriers themselves cannot be read.
+        """
+        records = [r for r in self.orders() if (not open_only or r.status == "accepted") and r.invalid is None]
+        data = {"name": "live", "sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers)}
+        try:
+            return parse_problem({**data, "orders": [r.spec for r in records]})
+        except InputError:
+            pass
+        readable = []
+        for record in records:
+            try:
+                parse_problem({**data, "orders": [record.spec]})
+                readable.append(record.spec)
+            except InputError as exc:
+                self.redis.hset(KEYS.orders, record.id, replace(record, invalid=str(exc)).dump())
+        return parse_problem({**data, "orders": readable})
 
     # -- events
     def add_event(self, record: OrderRecord, event: dict[str, Any], pipe: Any) -> None:

@@ -67,6 +67,8 @@ def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> Ord
     index = order_index(problem, record.id)
     if record.status in ("delivered", "failed"):
         return OrderView(record.status, record.failure)
+    if record.invalid is not None:
+        return OrderView("unassigned", "INVALID_INPUT")
     if index is None:
         return OrderView(record.status)
     for route in live.plan.routes:

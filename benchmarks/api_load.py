@@ -48,7 +48,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from benchmarks.environment import write_results
 
-__all__ = ["Load", "Services", "World", "main", "make_plan", "register_world", "render", "run_load", "services"]
+__all__ = [
+    "Load",
+    "Services",
+    "World",
+    "api_service",
+    "main",
+    "make_plan",
+    "redis_service",
+    "register_world",
+    "render",
+    "run_load",
+    "services",
+]
 
 ROOT = Path(__file__).resolve().parents[1]
 ITEMS = [f"item-{k:02d}" for k in range(20)]
@@ -110,28 +122,49 @@ class Services:
 
 
 @contextmanager
-def services(folder: Path, api_workers: int = 1) -> Iterator[Services]:
-    """Redis and the API on free loopback ports (data and log in ``folder``), ready; both stopped on exit."""
+def redis_service(folder: Path) -> Iterator[str]:
+    """A redis-server (AOF, fsync always) on a free loopback port with its data in ``folder``, ready; its URL.
+    Stopped on exit."""
     binary = shutil.which("redis-server")
     if binary is None:
         raise RuntimeError("redis-server is not installed")
-    redis_port, api_port = _free_port(), _free_port()
-    found = Services(f"redis://127.0.0.1:{redis_port}/0", f"http://127.0.0.1:{api_port}", secrets.token_urlsafe(24))
-    with ExitStack() as stack:
-        flags = f"--port {redis_port} --bind 127.0.0.1 --appendonly yes --appendfsync always --daemonize no".split()
-        args = [binary, *flags, "--dir", str(folder), "--save", ""]
-        redis = subprocess.Popen(args, stdout=DEVNULL, stderr=DEVNULL, start_new_session=True)
-        stack.callback(_stop, redis)
-        _wait(lambda: bool(Redis.from_url(found.redis_url).ping()), redis, "redis-server")
-        env = {**os.environ, "LASTMILE_REDIS_URL": found.redis_url, "LASTMILE_ADMIN_KEY": found.admin_key}
-        log_path = folder / "api.log"
-        log = stack.enter_context(log_path.open("wb"))
-        args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", str(api_port)]
-        args += ["--workers", str(api_workers)]
+    port = _free_port()
+    url = f"redis://127.0.0.1:{port}/0"
+    flags = f"--port {port} --bind 127.0.0.1 --appendonly yes --appendfsync always --daemonize no".split()
+    args = [binary, *flags, "--dir", str(folder), "--save", ""]
+    redis = subprocess.Popen(args, stdout=DEVNULL, stderr=DEVNULL, start_new_session=True)
+    try:
+        _wait(lambda: bool(Redis.from_url(url).ping()), redis, "redis-server")
+        yield url
+    finally:
+        _stop(redis)
+
+
+@contextmanager
+def api_service(folder: Path, redis_url: str, admin_key: str, api_workers: int = 1) -> Iterator[str]:
+    """``python -m api serve`` on a free loopback port and ``redis_url`` (its log in ``folder``), ready; its base
+    URL. Stopped on exit."""
+    port = str(_free_port())
+    base_url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "LASTMILE_REDIS_URL": redis_url, "LASTMILE_ADMIN_KEY": admin_key}
+    log_path = folder / "api.log"
+    args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", port, "--workers", str(api_workers)]
+    with log_path.open("wb") as log:
         api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=STDOUT, start_new_session=True)
-        stack.callback(_stop, api)
-        _wait(lambda: httpx.get(f"{found.base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
-        yield found
+        try:
+            _wait(lambda: httpx.get(f"{base_url}/health", timeout=2).status_code == 200, api, "the API", log_path)
+            yield base_url
+        finally:
+            _stop(api)
+
+
+@contextmanager
+def services(folder: Path, api_workers: int = 1) -> Iterator[Services]:
+    """Redis and the API on free loopback ports (data and log in ``folder``), ready; both stopped on exit."""
+    with ExitStack() as stack:
+        redis_url, admin_key = stack.enter_context(redis_service(folder)), secrets.token_urlsafe(24)
+        base_url = stack.enter_context(api_service(folder, redis_url, admin_key, api_workers))
+        yield Services(redis_url, base_url, admin_key)
 
 
 def redis_round_trips(redis_url: str, count: int = 300) -> str:

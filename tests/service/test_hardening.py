@@ -191,3 +191,18 @@ def _freeze(server: RedisServer) -> Any:
 
 def _thaw(server: RedisServer) -> Any:
     return lambda: server.process.send_signal(signal.SIGCONT)  # type: ignore[union-attr]
+
+
+def test_an_order_stored_before_the_bounds_is_left_out_and_the_rest_planned(
+    client: TestClient, world: Any, redis_server: Any
+) -> None:
+    world.register(client, orders=3)
+    legacy = OrderRecord({**world.order("legacy", 1), "weight_g": 10**30}, "admin", "legacy-token", "then")
+    Redis.from_url(redis_server.url).hset("lm:orders", legacy.id, legacy.dump())  # as an older version stored it
+    job = client.post("/v1/plans", json={"solution_limit": 20}).json()
+    world.run_worker(redis_server.url)
+    done = client.get(f"/v1/plans/{job['id']}").json()
+    assert done["status"] == "finished", done
+    assert client.get("/v1/orders/legacy").json()["reason"] == "INVALID_INPUT"
+    assert done["plan"]["summary"]["orders_served"] + done["plan"]["summary"]["orders_unassigned"] == 3
+    assert {client.get(f"/v1/orders/o{k}").json()["status"] for k in range(3)} <= {"planned", "unassigned"}
