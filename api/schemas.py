@@ -98,9 +98,12 @@ class OrderPublic(BaseModel):
 class PlanCreate(_In):
     """Plan every open order from scratch (background job)."""
 
-    time_limit_s: float | None = Field(None, gt=0, le=3600, description="budget (default: the service setting)")
+    time_limit_s: float | None = Field(
+        None, strict=True, gt=0, le=3600, description="budget (default: the service setting)"
+    )
     solution_limit: int | None = Field(
         None,
+        strict=True,
         gt=0,
         le=100_000,
         description="stop each search phase after this many solutions and the polish after as many "
@@ -115,8 +118,8 @@ class ReplanCreate(_In):
     """Re-plan the live plan: ``insert`` the orders accepted since, or ``reoptimise`` what is not locked."""
 
     mode: Literal["insert", "reoptimise"] = "insert"
-    time_limit_s: float | None = Field(None, gt=0, le=3600)
-    solution_limit: int | None = Field(None, gt=0, le=100_000)
+    time_limit_s: float | None = Field(None, strict=True, gt=0, le=3600)
+    solution_limit: int | None = Field(None, strict=True, gt=0, le=100_000)
     seed: int = Field(0, strict=True, ge=0, le=2**31 - 1)
 
     model_config = ConfigDict(

@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from routing.errors import InputError
+from routing.limits import MAX_AMOUNT
 
 __all__ = [
     "AreaSpec",
@@ -30,7 +31,8 @@ __all__ = [
     "parse_scenario",
 ]
 
-LatLon = tuple[Annotated[float, Field(ge=-90, le=90)], Annotated[float, Field(ge=-180, le=180)]]
+Degrees = Annotated[float, Field(strict=True)]  # TOML numbers only: no true for 1
+LatLon = tuple[Annotated[Degrees, Field(ge=-90, le=90)], Annotated[Degrees, Field(ge=-180, le=180)]]
 
 
 def clock_s(text: str) -> int:
@@ -65,21 +67,21 @@ class AreaSpec(_Spec):
 
     name: str
     centre: LatLon
-    radius_m: float = Field(default=400.0, gt=0, le=20_000)
+    radius_m: float = Field(strict=True, default=400.0, gt=0, le=20_000)
 
 
 class DemandSpec(_Spec):
     """The day's orders: generated with ``history_days`` of history before it (for the forecast), or the last day
     of an order-line ``history`` CSV. Baskets, item weights and service times."""
 
-    orders: int = Field(default=600, ge=1, le=200_000)
-    items: int = Field(default=300, ge=10, le=20_000)
-    history_days: int = Field(default=56, ge=42, le=400)
+    orders: int = Field(strict=True, default=600, ge=1, le=200_000)
+    items: int = Field(strict=True, default=300, ge=10, le=20_000)
+    history_days: int = Field(strict=True, default=56, ge=42, le=400)
     history: str | None = None
-    basket_mean: float = Field(default=3.0, ge=1, le=30)
-    item_weight_g: int = Field(default=600, ge=1, le=50_000)
-    service_min: float = Field(default=3.0, ge=0, le=60)
-    failure_rate: float = Field(default=0.01, ge=0, le=1)
+    basket_mean: float = Field(strict=True, default=3.0, ge=1, le=30)
+    item_weight_g: int = Field(strict=True, default=600, ge=1, le=50_000)
+    service_min: float = Field(strict=True, default=3.0, ge=0, le=60)
+    failure_rate: float = Field(strict=True, default=0.01, ge=0, le=1)
     start: str = "08:00"
     end: str = "21:00"
     areas: tuple[AreaSpec, ...] = Field(min_length=1)
@@ -106,10 +108,10 @@ class SiteSpec(_Spec):
     kind: Literal["store", "forward_warehouse"]
     location: LatLon
     stock: Literal["all", "preposition", "top_n", "none"] = "all"
-    days_of_cover: float = Field(default=3.0, gt=0)
+    days_of_cover: float = Field(strict=True, default=3.0, gt=0, le=60)
     area: str | None = None
-    capacity_units: int | None = Field(default=None, gt=0)
-    zone_radius_m: float | None = Field(default=None, gt=0)
+    capacity_units: int | None = Field(strict=True, default=None, gt=0, le=MAX_AMOUNT)
+    zone_radius_m: float | None = Field(strict=True, default=None, gt=0, le=50_000)
 
     @model_validator(mode="after")
     def _policy(self) -> SiteSpec:
@@ -123,11 +125,11 @@ class CourierGroup(_Spec):
     """``count`` couriers at ``site`` with one shift, vehicle and capacity."""
 
     site: str
-    count: int = Field(default=1, ge=1, le=1000)
+    count: int = Field(strict=True, default=1, ge=1, le=1000)
     profile: Literal["bike", "car", "foot"] = "bike"
     shift: tuple[str, str] = ("08:00", "16:00")
-    capacity_kg: float = Field(default=25.0, gt=0)
-    capacity_items: int | None = Field(default=None, gt=0)
+    capacity_kg: float = Field(strict=True, default=25.0, gt=0, le=MAX_AMOUNT // 1000)
+    capacity_items: int | None = Field(strict=True, default=None, gt=0, le=MAX_AMOUNT)
 
     @field_validator("shift")
     @classmethod
@@ -141,11 +143,11 @@ class PromiseSpec(_Spec):
     """The promise policy: windows offered, picking time, and the share of customers taking the earliest slot
     (the others take the first regular window)."""
 
-    slot_min: int = Field(default=60, ge=5, le=600)
-    step_min: int = Field(default=30, ge=5, le=600)
-    horizon_h: float = Field(default=4.0, gt=0, le=24)
-    prep_min: int = Field(default=10, ge=0, le=240)
-    asap_share: float = Field(default=0.6, ge=0, le=1)
+    slot_min: int = Field(strict=True, default=60, ge=5, le=600)
+    step_min: int = Field(strict=True, default=30, ge=5, le=600)
+    horizon_h: float = Field(strict=True, default=4.0, gt=0, le=24)
+    prep_min: int = Field(strict=True, default=10, ge=0, le=240)
+    asap_share: float = Field(strict=True, default=0.6, ge=0, le=1)
 
 
 class DispatchSpec(_Spec):
@@ -154,23 +156,23 @@ class DispatchSpec(_Spec):
     ``replan_time_limit_s``, whichever comes first."""
 
     mode: Literal["insert", "replan", "insert+replan"] = "insert+replan"
-    replan_every_min: int = Field(default=5, ge=1, le=720)
-    replan_solutions: int = Field(default=60, ge=1)
-    replan_time_limit_s: float = Field(default=5.0, gt=0)
+    replan_every_min: int = Field(strict=True, default=5, ge=1, le=720)
+    replan_solutions: int = Field(strict=True, default=60, ge=1, le=100_000)
+    replan_time_limit_s: float = Field(strict=True, default=5.0, gt=0, le=3600)
 
 
 class NoiseSpec(_Spec):
     """Coefficients of variation of travel and service times around the plan's (lognormal, mean 1)."""
 
-    travel_cv: float = Field(default=0.15, ge=0, le=2)
-    service_cv: float = Field(default=0.3, ge=0, le=2)
+    travel_cv: float = Field(strict=True, default=0.15, ge=0, le=2)
+    service_cv: float = Field(strict=True, default=0.3, ge=0, le=2)
 
 
 class Scenario(_Spec):
     """A whole what-if day: city, sites, couriers, demand, policies, noise and the seed."""
 
     name: str
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(strict=True, default=0, ge=0, le=2**31 - 1)
     city: CityNetwork = CityNetwork()
     demand: DemandSpec
     sites: tuple[SiteSpec, ...] = Field(min_length=1)
@@ -178,7 +180,7 @@ class Scenario(_Spec):
     promise: PromiseSpec = PromiseSpec()
     dispatch: DispatchSpec = DispatchSpec()
     noise: NoiseSpec = NoiseSpec()
-    eta_every_min: int = Field(default=1, ge=1, le=60)
+    eta_every_min: int = Field(strict=True, default=1, ge=1, le=60)
     base_dir: str = "."
 
     @model_validator(mode="after")

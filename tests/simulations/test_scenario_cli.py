@@ -34,6 +34,9 @@ def test_shipped_scenarios_are_valid(path: Path) -> None:
         (lambda d: d["demand"].update(start="9h"), "demand.start: Value error, '9h' is not a clock time HH:MM"),
         (lambda d: d["sites"][1].pop("area"), "sites[1]: stock = 'preposition' needs area and capacity_units"),
         (lambda d: d.update(colour="red"), "colour: Extra inputs are not permitted"),
+        (lambda d: d["couriers"][0].update(count=True), "couriers[0].count: Input should be a valid integer"),
+        (lambda d: d["sites"][1].update(capacity_units=10**30), "sites[1].capacity_units: Input should be less than"),
+        (lambda d: d["dispatch"].update(replan_time_limit_s=1e9), "dispatch.replan_time_limit_s: Input should be less"),
     ],
 )
 def test_a_wrong_field_is_named(change, message: str) -> None:
