@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
+from redis.exceptions import WatchError
 
 from api.deps import LiveDep, RegistryDep, SettingsDep, StorefrontCaller
 from api.errors import STATUS
@@ -24,6 +25,7 @@ from scheduling import Demand
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/promises", tags=["promises"], responses=ERRORS)
+_WRITE_TRIES = 5
 
 
 @router.post("", response_model=PromisePublic, status_code=201)
@@ -126,9 +128,18 @@ def _confirm(
         record = registry.new_order(spec, caller_id)
         public = order_public(request, placed, record, order_view(placed, record, request.app.state.positions))
         content = json.loads(public.model_dump_json())
-        pipe = registry.redis.pipeline()
-        registry.add_order(record, pipe)
-        if memo is not None:
-            memo.answer(201, content, pipe)
-        live.commit(placed, pipe)
-    return JSONResponse(content, status_code=201)
+        for _ in range(_WRITE_TRIES):
+            with registry.redis.pipeline() as pipe:
+                pipe.watch(KEYS.orders)  # a POST /v1/orders meanwhile (not under the live lock) aborts the write
+                if pipe.hexists(KEYS.orders, order_id):
+                    raise InputError(f"order_id: {order_id!r} is already an order")
+                pipe.multi()
+                registry.add_order(record, pipe)
+                if memo is not None:
+                    memo.answer(201, content, pipe)
+                try:
+                    live.commit(placed, pipe)
+                    return JSONResponse(content, status_code=201)
+                except WatchError:
+                    continue
+    raise Conflict("orders: changing too fast to add this one; try again")

@@ -206,3 +206,23 @@ def test_an_order_stored_before_the_bounds_is_left_out_and_the_rest_planned(
     assert client.get("/v1/orders/legacy").json()["reason"] == "INVALID_INPUT"
     assert done["plan"]["summary"]["orders_served"] + done["plan"]["summary"]["orders_unassigned"] == 3
     assert {client.get(f"/v1/orders/o{k}").json()["status"] for k in range(3)} <= {"planned", "unassigned"}
+
+
+def test_a_confirmation_never_overwrites_an_order_posted_meanwhile(
+    client: TestClient, world: Any, redis_server: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world.register(client, orders=2)
+    shop = {"X-API-Key": world.key(client, "storefront")}
+    offer = client.post("/v1/promises", json=PROMISE, headers=shop).json()
+    other_process = Registry(Redis.from_url(redis_server.url))
+    add_order = Registry.add_order
+
+    def posted_meanwhile(self: Registry, record: OrderRecord, pipe: Any = None) -> None:
+        if pipe is not None and record.id == "race-1" and not other_process.redis.hexists("lm:orders", "race-1"):
+            other_process.add_order(OrderRecord(world.order("race-1", 3), "dispatcher-elsewhere", "t-race", "now"))
+        add_order(self, record, pipe)
+
+    monkeypatch.setattr(Registry, "add_order", posted_meanwhile)
+    made = client.post(f"/v1/promises/{offer['id']}/confirm", json={"slot": 0, "order_id": "race-1"}, headers=shop)
+    assert made.status_code == 422 and "already an order" in made.json()["detail"]
+    assert other_process.order("race-1").created_by == "dispatcher-elsewhere"
