@@ -18,6 +18,7 @@ __all__ = [
     "ID_PATTERN",
     "MAX_AMOUNT",
     "MAX_COURIERS",
+    "MAX_DROP_PENALTY",
     "MAX_FIXED_COST",
     "MAX_LEG_M",
     "MAX_ORDERS",
@@ -43,10 +44,13 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}$"
 """Ids of sites, couriers, orders and items: they become Redis keys and URL path segments."""
 
 
+MAX_DROP_PENALTY = 10 * (MAX_FIXED_COST + 2 * MAX_LEG_M + 1)
+"""The largest base drop penalty: what ``routing.solve`` derives at the bounds above, and what a user may set."""
+
+
 def worst_objective() -> int:
     """The largest objective OR-Tools can reach on a problem within these bounds (every order dropped at its
     boosted penalty, every arc at the longest leg, every courier used)."""
-    base = 10 * (MAX_FIXED_COST + 2 * MAX_LEG_M + 1)
-    dropped = MAX_ORDERS * base * (1 + MAX_PRIORITY) * ELIMINATION_BOOST
+    dropped = MAX_ORDERS * MAX_DROP_PENALTY * (1 + MAX_PRIORITY) * ELIMINATION_BOOST
     driven = (MAX_ORDERS + MAX_COURIERS) * 2 * MAX_LEG_M
     return dropped + driven + MAX_COURIERS * MAX_FIXED_COST

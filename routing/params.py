@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import InputError
+from routing.limits import MAX_DROP_PENALTY
 
 __all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "POLISHES", "SolveParams"]
 
@@ -70,8 +71,10 @@ class SolveParams:
     decompose_parts: int | None = None
 
     def __post_init__(self) -> None:
-        if not self.time_limit_s > 0:
-            raise InputError(f"time_limit_s: must be > 0, got {self.time_limit_s}")
+        if not 0 < self.time_limit_s <= 7 * 86400:
+            raise InputError(f"time_limit_s: must be within (0, 604800], got {self.time_limit_s}")
+        if self.drop_penalty is not None and not 1 <= self.drop_penalty <= MAX_DROP_PENALTY:
+            raise InputError(f"drop_penalty: must be within [1, {MAX_DROP_PENALTY}], got {self.drop_penalty}")
         if self.solution_limit is not None and self.solution_limit < 1:
             raise InputError(f"solution_limit: must be >= 1, got {self.solution_limit}")
         if self.first_solution not in FIRST_SOLUTIONS:

@@ -19,7 +19,9 @@ def test_from_toml_reads_a_solve_table(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("time_limit = 3", "unknown parameter 'time_limit'"),
-        ("time_limit_s = -1", "time_limit_s: must be > 0"),
+        ("time_limit_s = -1", "time_limit_s: must be within"),
+        ("time_limit_s = inf", "time_limit_s: must be within"),
+        ("drop_penalty = 1000000000000000000000000", "drop_penalty: must be within"),
         ('metaheuristic = "MAGIC"', "metaheuristic: must be one of"),
         ("workers = 0", "workers: must be within"),
         ("decompose_size = 5", "decompose_size >= 10"),
