@@ -4,6 +4,7 @@ Changes are made under a Redis lock and written in one transaction with whatever
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -57,7 +58,7 @@ def merge_registry(problem: Problem, sites: list[dict[str, Any]], couriers: list
             spec["couriers"][index[courier["id"]]] = courier
         else:
             spec["couriers"].append(courier)
-    return parse_problem(spec)
+    return parse_problem(spec, check_horizon=False)  # the registry was checked as a whole when it changed
 
 
 class LiveStore:
@@ -155,7 +156,9 @@ class LiveStore:
             self._desk = (versions, self._desk[1])
 
     def register(self, key: str, item_id: str, data: str) -> bool:
-        """Store a site or courier (``key``: its registry hash) and carry it into the live plan; True when new."""
+        """Store a site or courier (``key``: its registry hash) and carry it into the live plan; True when new.
+        Raises ``InputError``, storing nothing, when the registry with it would not read as one problem."""
+        self.registry.check_with(key, item_id, json.loads(data))
         pipe = self.redis.pipeline()
         pipe.hset(key, item_id, data)
         pipe.incr(REGISTRY_VERSION)

@@ -145,6 +145,21 @@ class Registry:
             raise NotFound("tracking: unknown token")
         return self.order(order_id.decode() if isinstance(order_id, bytes) else str(order_id))
 
+    def check_with(self, key: str, item_id: str, spec: dict[str, Any]) -> None:
+        """``InputError`` unless the registered sites and couriers, with ``spec`` stored as ``item_id`` in the
+        ``key`` hash, read as one problem (e.g. no opening or shift far from all the others)."""
+        kind = "sites" if key == KEYS.sites else "couriers"
+        both = {"sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers)}
+        both[kind] = [spec] + [other for other in both[kind] if other["id"] != item_id]  # named as [0] below
+        sites = {s["id"] for s in both["sites"]}
+        both["couriers"] = [c for c in both["couriers"] if c["site"] in sites and c.get("end_site", c["site"]) in sites]
+        try:
+            parse_problem({"name": "registry", **both, "orders": []})
+        except InputError as exc:
+            own = f"{kind}[0]."
+            message = str(exc)
+            raise InputError(message.removeprefix(own) if message.startswith(own) else f"registry: {message}") from None
+
     def problem(self, open_only: bool = True) -> Problem:
         """A problem from the registry: every site and courier, and the orders not picked up, delivered or failed.
 

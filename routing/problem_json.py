@@ -13,7 +13,7 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from geo.files import read_json
 from geo.zones import zone_polygon
@@ -146,9 +146,12 @@ class ProblemSpec(_Spec):
     orders: list[OrderSpec] = Field(max_length=MAX_ORDERS)
 
     @model_validator(mode="after")
-    def _within_horizon(self) -> ProblemSpec:
+    def _within_horizon(self, info: ValidationInfo) -> ProblemSpec:
         """Every time within ``HORIZON_S`` of the epoch, or without one of the median window start (so that the
-        one time far from the others is named, not the others)."""
+        one time far from the others is named, not the others); not for a problem the service wrote itself
+        (context ``{"check_horizon": False}``: a live plan may outgrow the horizon while it runs)."""
+        if not (info.context or {}).get("check_horizon", True):
+            return self
         starts = sorted(w.start for _, w in _named_windows(self))
         centre = self.epoch or (starts[len(starts) // 2] if starts else None)
         what = "the epoch" if self.epoch else "the problem's median window start"
@@ -180,11 +183,12 @@ def _path(loc: tuple[int | str, ...]) -> str:
     return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
 
 
-def parse_problem(data: Any) -> Problem:
+def parse_problem(data: Any, *, check_horizon: bool = True) -> Problem:
     """Validate decoded JSON and build the domain :class:`~routing.model.Problem`; raise ``InputError`` naming
-    the first wrong field, e.g. ``orders[17].windows[0]: end 09:00 before start 10:00``."""
+    the first wrong field, e.g. ``orders[17].windows[0]: end 09:00 before start 10:00``. ``check_horizon=False``
+    is for problems the service wrote itself (its live plan), whose times may spread wider as days go by."""
     try:
-        spec = ProblemSpec.model_validate(data)
+        spec = ProblemSpec.model_validate(data, context={"check_horizon": check_horizon})
     except ValidationError as exc:
         err = exc.errors()[0]
         where = _path(tuple(p for p in err["loc"] if not str(p).startswith("function-after[")))

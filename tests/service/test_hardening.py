@@ -47,6 +47,8 @@ def _poisons() -> list[tuple[str, str, dict[str, Any], str]]:
         ("post", "/v1/orders", {**order, "id": "slash/id"}, "id"),
         ("post", "/v1/orders", {**order, "id": "tab\tid"}, "id"),
         ("put", "/v1/couriers/bike-1", {**World.couriers[0], "capacity": {"weight_g": 10**30}}, "capacity.weight_g"),
+        ("put", "/v1/couriers/bike-1", {**World.couriers[0], "shift": far}, "shift.start"),
+        ("put", "/v1/sites/far", {**World.sites[0], "id": "far", "opening": far}, "opening.start"),
         ("post", "/v1/promises", {**PROMISE, "items": {"milk": True}}, "items.milk"),
         ("post", "/v1/plans", {"seed": 10**30}, "seed"),
     ]
@@ -72,7 +74,8 @@ def test_after_every_poison_reads_promises_and_plans_still_work(
     for method, url, body, _ in POISONS:
         getattr(client, method)(url, json=body)
     assert client.get("/v1/sites/new").status_code == 404 and client.get("/v1/sites/store").json()["zone"] is None
-    assert client.get("/v1/orders/poison").status_code == 404
+    assert client.get("/v1/orders/poison").status_code == 404 and client.get("/v1/sites/far").status_code == 404
+    assert client.get("/v1/couriers/bike-1").json()["shift"] == client.get("/v1/couriers/bike-2").json()["shift"]
     job = client.post("/v1/plans", json={"solution_limit": 20}).json()
     world.run_worker(redis_server.url)
     assert client.get(f"/v1/plans/{job['id']}").json()["status"] == "finished"
