@@ -85,11 +85,7 @@ class MetricsMiddleware:
                 status = message["status"]
             await send(message)
 
-        try:
-            await self.app(scope, limited, sending)
-        except _TooLarge:
-            status = 413
-            await _too_large(send, self.max_body_bytes)
+        await self.app(scope, limited, sending)  # a _TooLarge raised while reading is answered 413 by the app
         self._record(scope, status, started)
 
     def _record(self, scope: Scope, status: int, started: float) -> None:
@@ -100,7 +96,7 @@ class MetricsMiddleware:
 
 class _TooLarge(HTTPException):
     """A body that grew past the limit while read (chunked, or a false Content-Length): an HTTPException, so that
-    FastAPI answers 413 with it instead of its 400 for a body it could not read."""
+    the app answers it 413 (not FastAPI's 400 for a body it could not read) and the status is counted as sent."""
 
     def __init__(self, limit: int) -> None:
         super().__init__(413, f"body: larger than {limit} bytes")

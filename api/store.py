@@ -118,7 +118,7 @@ class Registry:
     def add_order(self, record: OrderRecord, pipe: Any = None) -> None:
         """Store a new order and its tracking token. Alone, in one atomic step that raises ``Conflict`` if the id is
         taken (of concurrent creations of one id exactly one succeeds); in ``pipe``'s transaction, unchecked (the
-        caller checked under the live plan's lock)."""
+        caller checks, watching the orders hash)."""
         if pipe is None:
             if not self._create_order(keys=[KEYS.orders, KEYS.tracking], args=[record.id, record.dump(), record.token]):
                 raise Conflict(f"id: order {record.id!r} exists already")

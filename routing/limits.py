@@ -2,7 +2,7 @@
 
 The solver's objective is one int64: the metres of every arc driven, the fixed cost of every courier used, and
 the drop penalty of every order left out. A drop penalty is ``base * (1 + priority)`` with
-``base = 10 * (largest fixed cost + 2 * longest leg + 1)`` (``routing.solve``), and route elimination raises an
+``base = 10 * (largest fixed cost + 2 * longest leg + 1)`` (:func:`base_drop_penalty`), and route elimination raises an
 order's penalty up to :data:`ELIMINATION_BOOST` times inside its search. So the worst objective is about
 ``orders * 10 * (fixed cost + 2 * leg + 1) * (1 + priority) * boost`` plus the arcs and fixed costs, which
 :func:`worst_objective` computes and a test keeps below ``2**63``. Capacity dimensions add up to every order's
@@ -23,6 +23,7 @@ __all__ = [
     "MAX_LEG_M",
     "MAX_ORDERS",
     "MAX_PRIORITY",
+    "base_drop_penalty",
     "worst_objective",
 ]
 
@@ -44,7 +45,13 @@ ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:@+\-]{0,127}$"
 """Ids of sites, couriers, orders and items: they become Redis keys and URL path segments."""
 
 
-MAX_DROP_PENALTY = 10 * (MAX_FIXED_COST + 2 * MAX_LEG_M + 1)
+def base_drop_penalty(fixed_cost: int, longest_leg_m: int) -> int:
+    """The cost of leaving an order out, before its priority: far above what serving it could add (a new courier
+    plus a detour there and back on the longest leg)."""
+    return 10 * (fixed_cost + 2 * longest_leg_m + 1)
+
+
+MAX_DROP_PENALTY = base_drop_penalty(MAX_FIXED_COST, MAX_LEG_M)
 """The largest base drop penalty: what ``routing.solve`` derives at the bounds above, and what a user may set."""
 
 

@@ -15,6 +15,7 @@ from routing.deadline import Deadline
 from routing.decompose import polish_together, solve_large
 from routing.eligibility import Eligibility, eligibility, unserved_reason
 from routing.errors import InputError
+from routing.limits import base_drop_penalty
 from routing.model import Problem
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
@@ -141,11 +142,12 @@ def _check_matrix(problem: Problem, matrix: Matrix) -> None:
 
 
 def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[int, int]:
-    """Cost of dropping each order: far above what serving it could add (a new courier plus a long detour)."""
+    """Cost of dropping each order: the base (``params.drop_penalty`` or :func:`base_drop_penalty` of this
+    problem's largest fixed cost and longest leg) times 1 + the order's priority."""
     base = params.drop_penalty
     if base is None:
         longest = max(int(np.max(a)) for a in matrix.distance_m.values())
-        base = 10 * (max((c.fixed_cost for c in problem.couriers), default=0) + 2 * longest + 1)
+        base = base_drop_penalty(max((c.fixed_cost for c in problem.couriers), default=0), longest)
     return {o: base * (1 + order.priority) for o, order in enumerate(problem.orders)}
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from routing.errors import InputError
 from routing.limits import MAX_AMOUNT
+from routing.problem_json import LatLon
 
 __all__ = [
     "AreaSpec",
@@ -31,8 +32,6 @@ __all__ = [
     "parse_scenario",
 ]
 
-Degrees = Annotated[float, Field(strict=True)]  # TOML numbers only: no true for 1
-LatLon = tuple[Annotated[Degrees, Field(ge=-90, le=90)], Annotated[Degrees, Field(ge=-180, le=180)]]
 
 
 def clock_s(text: str) -> int:
