@@ -70,16 +70,23 @@ def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams,
 def _print_summary(problem: Problem, plan: Plan) -> None:
     s = plan.summary
     table = Table(title=f"{problem.name}: {s.orders_served}/{len(problem.orders)} orders served")
-    for col in ("courier", "site", "profile", "stops", "km", "start", "end"):
-        table.add_column(col, justify="right" if col in ("stops", "km") else "left")
+    for col in ("courier", "site", "profile", "trips", "stops", "km", "start", "end"):
+        table.add_column(col, justify="right" if col in ("trips", "stops", "km") else "left")
     for r in plan.routes:
         c = problem.couriers[r.courier]
         start, end = (show_clock(problem, t) for t in (r.start_s, r.end_s))
         table.add_row(
-            c.id, problem.sites[r.site].id, c.profile, str(len(r.stops)), f"{r.distance_m / 1000:.1f}", start, end
+            c.id,
+            problem.sites[r.site].id,
+            c.profile,
+            str(len(r.trips)),
+            str(len(r.stops)),
+            f"{r.distance_m / 1000:.1f}",
+            start,
+            end,
         )
     table.add_section()
-    table.add_row("total", "", "", str(s.orders_served), f"{s.distance_m / 1000:.1f}", "", "")
+    table.add_row("total", "", "", str(s.trips), str(s.orders_served), f"{s.distance_m / 1000:.1f}", "", "")
     Console().print(table)
     reasons: dict[str, int] = {}
     for u in plan.unassigned:
@@ -87,7 +94,7 @@ def _print_summary(problem: Problem, plan: Plan) -> None:
     if reasons:
         Console().print("unassigned: " + ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items())))
     Console().print(
-        f"{s.routes} routes, {s.distance_m / 1000:.1f} km, {s.duration_s / 3600:.1f} courier-hours, "
+        f"{s.routes} routes, {s.trips} trips, {s.distance_m / 1000:.1f} km, {s.duration_s / 3600:.1f} courier-hours, "
         f"solved in {plan.stats.wall_s:.1f} s ({plan.stats.solutions} solutions)"
     )
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from routing import Plan, Problem, parse_problem
 from routing.model import Window
-from routing.plan import Reason, Route, SolveStats, Stop, Unassigned
+from routing.plan import Reason, Route, SolveStats, Stop, Trip, Unassigned
 from routing.problem_json import problem_to_json
 from scheduling import CourierState, Demand, Offer, Slot
 
@@ -37,14 +37,19 @@ def load_problem_text(text: str | bytes) -> Problem:
 
 
 _STOP_FIELDS = tuple(f.name for f in fields(Stop))
-_ROUTE_FIELDS = tuple(f.name for f in fields(Route) if f.name != "stops")
+_ROUTE_FIELDS = tuple(f.name for f in fields(Route) if f.name not in ("stops", "trips", "breaks"))
 
 
 def dump_plan(plan: Plan) -> str:
     """Every route, stop, unassigned order and statistic, indices and seconds as they are (a stop as the list of
     its fields in order: the live plan is written on every confirmation, so this is kept cheap)."""
     routes = [
-        {**{k: getattr(r, k) for k in _ROUTE_FIELDS}, "stops": [[getattr(s, k) for k in _STOP_FIELDS] for s in r.stops]}
+        {
+            **{k: getattr(r, k) for k in _ROUTE_FIELDS},
+            "stops": [[getattr(s, k) for k in _STOP_FIELDS] for s in r.stops],
+            "trips": [[t.depart_s, t.back_s, t.distance_m] for t in r.trips],
+            "breaks": [list(b) for b in r.breaks],
+        }
         for r in plan.routes
     ]
     unassigned = [[u.order, u.reason.value] for u in plan.unassigned]
@@ -54,7 +59,17 @@ def dump_plan(plan: Plan) -> str:
 def load_plan(text: str | bytes) -> Plan:
     """The plan back from :func:`dump_plan`."""
     data = json.loads(text)
-    routes = tuple(Route(**{**r, "stops": tuple(Stop(*s) for s in r["stops"])}) for r in data["routes"])
+    routes = tuple(
+        Route(
+            **{
+                **r,
+                "stops": tuple(Stop(*s) for s in r["stops"]),
+                "trips": tuple(Trip(*t) for t in r.get("trips", ())),
+                "breaks": tuple((a, b) for a, b in r.get("breaks", ())),
+            }
+        )
+        for r in data["routes"]
+    )
     unassigned = tuple(Unassigned(order, Reason(reason)) for order, reason in data["unassigned"])
     return Plan(routes, unassigned, SolveStats(**data["stats"]))
 

@@ -33,8 +33,8 @@ def _customers(instance: Instance) -> list[tuple[int, int | None]]:
 def instance_to_problem(instance: Instance) -> tuple[Problem, Matrix, list[int]]:
     """Return ``(problem, matrix, nodes)``; ``nodes[k]`` is the instance node of the problem's matrix node ``k``.
 
-    One site (the depot), ``instance.vehicles`` identical couriers whose fixed cost (twice the longest arc) makes
-    the solver prefer fewer routes, one order per customer (or per pickup-and-delivery pair).
+    One site (the depot), ``instance.vehicles`` identical single-trip couriers whose fixed cost (twice the longest
+    arc) makes the solver prefer fewer routes, one order per customer (or per pickup-and-delivery pair).
     """
     depot = Site("depot", "store", (float(instance.y[0]), float(instance.x[0])), _window(instance, 0)[0])
     orders = []
@@ -63,7 +63,7 @@ def instance_to_problem(instance: Instance) -> tuple[Problem, Matrix, list[int]]
     duration = np.ceil(length * SCALE / instance.speed - 1e-6).astype(np.int64)
     fixed = int(2 * distance.max())
     couriers = tuple(
-        Courier(f"v{k}", 0, depot.opening, PROFILE, Capacity(int(instance.capacity)), fixed_cost=fixed)
+        Courier(f"v{k}", 0, depot.opening, PROFILE, Capacity(int(instance.capacity)), fixed_cost=fixed, max_trips=1)
         for k in range(instance.vehicles)
     )
     problem = Problem((depot,), couriers, tuple(orders), instance.name)

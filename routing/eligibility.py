@@ -1,9 +1,10 @@
 """Which couriers could serve each order on their own, and why an order is left out.
 
 An order is checked alone against every courier, stage by stage: skills, stock at the courier's site, the
-site's zone, capacity, shift overlap, and whether a window can be reached and the courier get back in time.
-The reason for an order no courier can take is the stage the *most promising* courier failed at. An order some
-courier could take alone but the plan left out is ``FLEET_FULL`` (or ``NO_STOCK`` when the plan used the stock).
+site's zone, capacity, shift overlap; then timing: a window it can reach with the courier back in time, its basket
+ready in time for that, the courier's breaks, working time and distance kept. The reason for an order no courier
+can take is the stage the *most promising* courier failed at. An order some courier could take alone but the plan
+left out is ``FLEET_FULL`` (or ``NO_STOCK`` when the plan used the stock).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 from geo.matrix import Matrix
 from geo.zones import points_in_zone, zone_polygon
 from routing.model import Courier, Order, Problem
+from routing.picking import pick_schedule
 from routing.plan import Reason
 from routing.timing import StopRef, time_route
 
@@ -27,6 +29,8 @@ _STAGES = (
     Reason.OVER_CAPACITY,
     Reason.NO_COURIER_ON_SHIFT,
     Reason.WINDOW_UNREACHABLE,
+    Reason.NOT_READY_IN_TIME,
+    Reason.OVER_WORKING_TIME,
 )
 
 
@@ -74,12 +78,21 @@ def _stage_passed(problem: Problem, matrix: Matrix, in_zone: np.ndarray, o: int,
         lambda: bool(in_zone[courier.site, o]),
         lambda: _fits(order, courier),
         lambda: _on_shift(order, courier),
-        lambda: time_route(problem, matrix, c, _alone(order, o)).on_time,
     )
     for k, check in enumerate(checks):
         if not check():
             return k
-    return len(checks)
+    return len(checks) + _timing_stages(problem, matrix, o, c)
+
+
+def _timing_stages(problem: Problem, matrix: Matrix, o: int, c: int) -> int:
+    """How many of the timing stages (window, ready time, working rules) order ``o`` alone passes with ``c``:
+    its basket as ready as the site's pickers can make it, picked first."""
+    ready = pick_schedule(problem, problem.couriers[c].site, [o])
+    timed = time_route(problem, matrix, c, _alone(problem.orders[o], o), ready=ready)
+    if any(timed.late_s) or timed.end_late_s:
+        return 1 if any(timed.ready_wait_s) else 0
+    return 3 if timed.on_time else 2
 
 
 def _alone(order: Order, o: int) -> list[StopRef]:
@@ -112,7 +125,7 @@ def eligibility(problem: Problem, matrix: Matrix) -> Eligibility:
         passed = [(_stage_passed(problem, matrix, in_zone, o, group[0]), group) for group in groups.values()]
         couriers.append(sorted(c for stage, group in passed if stage == len(_STAGES) for c in group))
         if not couriers[-1]:
-            reasons[o] = _STAGES[max((stage for stage, _ in passed), default=len(_STAGES) - 2)]
+            reasons[o] = _STAGES[max((stage for stage, _ in passed), default=_STAGES.index(Reason.NO_COURIER_ON_SHIFT))]
     return Eligibility(couriers, reasons)
 
 

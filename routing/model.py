@@ -24,9 +24,11 @@ from routing.errors import InputError
 
 __all__ = [
     "PROFILES",
+    "Break",
     "Capacity",
     "Courier",
     "Order",
+    "Picking",
     "Pickup",
     "Problem",
     "Site",
@@ -73,8 +75,25 @@ class Capacity:
 
 
 @dataclass(frozen=True)
+class Picking:
+    """A site's picking capacity: ``pickers`` working in parallel from ``start_s`` (before opening is allowed),
+    each basket taking ``order_s`` plus ``item_s`` per item unit. It gives orders without a ``ready_s`` their
+    ready time at this site (:mod:`routing.picking`)."""
+
+    pickers: int
+    start_s: int
+    order_s: int = 0
+    item_s: int = 0
+
+    def __post_init__(self) -> None:
+        _require(self.pickers >= 1, f"pickers: must be >= 1, got {self.pickers}")
+        _require(self.order_s >= 0 and self.item_s >= 0, "order_s, item_s: must be >= 0")
+
+
+@dataclass(frozen=True)
 class Site:
-    """A store or forward warehouse: where couriers start and orders' items come from."""
+    """A store or forward warehouse: where couriers start, reload (``reload_s`` per return) and orders' items
+    come from; ``picking`` (if set) is how fast its baskets are picked."""
 
     id: str
     kind: SiteKind
@@ -82,6 +101,8 @@ class Site:
     opening: Window
     stock: Mapping[str, int] = field(default_factory=dict)
     zone: tuple[Point, ...] | None = None
+    reload_s: int = 0
+    picking: Picking | None = None
 
     def __post_init__(self) -> None:
         _require(
@@ -94,11 +115,29 @@ class Site:
             _require(len(self.zone) >= 3, "zone: a polygon needs at least 3 vertices")
             for k, vertex in enumerate(self.zone):
                 _check_point(vertex, f"zone[{k}]")
+        _require(self.reload_s >= 0, f"reload_s: must be >= 0, got {self.reload_s}")
+
+
+@dataclass(frozen=True)
+class Break:
+    """A break of ``duration_s`` that must start within ``window``, at the site or between two stops."""
+
+    window: Window
+    duration_s: int
+
+    def __post_init__(self) -> None:
+        _require(self.duration_s >= 0, f"duration_s: must be >= 0, got {self.duration_s}")
 
 
 @dataclass(frozen=True)
 class Courier:
-    """A courier: home ``site`` (index), shift, vehicle profile, capacity, skills and a fixed cost if used."""
+    """A courier: home ``site`` (index), shift, vehicle profile, capacity, skills and a fixed cost if used.
+
+    Its day is up to ``max_trips`` trips (``None``: no limit) from the home site and back, the capacity holding
+    per trip; from its first departure to its last return at most ``max_duration_s`` and ``max_distance_m``
+    (``None``: no limit), with every break in ``breaks`` taken. A courier ending at another site
+    (``end_site``) makes one trip.
+    """
 
     id: str
     site: int
@@ -108,10 +147,29 @@ class Courier:
     skills: frozenset[str] = frozenset()
     fixed_cost: int = 0
     end_site: int | None = None
+    max_trips: int | None = None
+    max_duration_s: int | None = None
+    max_distance_m: int | None = None
+    breaks: tuple[Break, ...] = ()
 
     def __post_init__(self) -> None:
         _require(self.profile in PROFILES, f"profile: must be one of {', '.join(PROFILES)}, got {self.profile!r}")
         _require(self.fixed_cost >= 0, f"fixed_cost: must be >= 0, got {self.fixed_cost}")
+        _require(self.max_trips is None or self.max_trips >= 1, f"max_trips: must be >= 1, got {self.max_trips}")
+        for name in ("max_duration_s", "max_distance_m"):
+            value = getattr(self, name)
+            _require(value is None or value >= 0, f"{name}: must be >= 0, got {value}")
+        starts = sorted(b.window.start_s for b in self.breaks)
+        _require(
+            all(b.window.start_s >= self.shift.start_s and b.window.end_s <= self.shift.end_s for b in self.breaks),
+            "breaks: every break window must lie within the shift",
+        )
+        _require(starts == [b.window.start_s for b in self.breaks], "breaks: must be in order of their windows")
+
+    @property
+    def trip_limit(self) -> int | None:
+        """The most trips this courier may make (1 when it ends at another site; ``None``: no limit)."""
+        return 1 if self.end_site not in (None, self.site) else self.max_trips
 
     @property
     def last_site(self) -> int:
@@ -140,7 +198,9 @@ class Order:
     """A delivery: location, items (from a site's stock) or a pickup, load, windows, service, skills, priority.
 
     ``site`` forces the site (index) that must serve it. An order with a ``pickup`` is collected there and
-    needs no stock; an order without one is loaded at the courier's site, which must stock all its items.
+    needs no stock; an order without one is loaded at the courier's site, which must stock all its items, on a
+    trip leaving no earlier than ``ready_s`` (when the basket is picked and packed; ``None``: the site's
+    picking decides, or at once).
     """
 
     id: str
@@ -154,6 +214,7 @@ class Order:
     priority: int = 0
     site: int | None = None
     pickup: Pickup | None = None
+    ready_s: int | None = None
 
     def __post_init__(self) -> None:
         _check_point(self.location, "location")
@@ -206,6 +267,10 @@ class Problem:
             _require(
                 order.pickup is None or not order.items,
                 f"orders[{o}].items: a pickup-and-delivery order carries no stock items",
+            )
+            _require(
+                order.pickup is None or order.ready_s is None,
+                f"orders[{o}].ready: a pickup-and-delivery order is ready at its pickup window",
             )
 
     @property

@@ -1,9 +1,18 @@
 """The OR-Tools routing model: the one module that imports ``ortools``; no OR-Tools type leaves it.
 
-A model covers a subset of the couriers (vehicles) and the servable orders. Every order is optional with a drop
-penalty; a courier's use costs its fixed cost; arcs cost metres for the courier's profile. Time windows (several
-per order), service times, shifts, capacities (weight, volume, item count), allowed couriers per order, pickup
-and delivery pairs with a maximum ride time, and stock shared by all couriers of a site are constraints.
+A model covers a subset of the couriers and the servable orders. Every order is optional with a drop penalty; a
+courier's use costs its fixed cost; arcs cost metres for the courier's profile. Time windows (several per order),
+service times, shifts, capacities (weight, volume, item count), allowed couriers per order, pickup and delivery
+pairs with a maximum ride time, and stock shared by all couriers of a site are constraints.
+
+A courier's day is a set of trips (:mod:`routing.trips` says how many slots): each trip is one OR-Tools vehicle from
+the site back to it, so capacity holds per trip; slot ``k + 1`` is used only if slot ``k`` is, but the trips may run
+in any order in time: each is an interval, from the site's reload time before it leaves to its return, and a
+courier's intervals never overlap (a disjunctive constraint), so an insertion can put an order on a trip before or
+after the others. Ready times are a dimension with no transit and no slack, so its cumul is one value along a trip,
+at least the ready time of every basket on it, and the trip leaves no earlier. Breaks are interval variables shared
+by all trips of a courier (none may overlap a visit, nor a reload); working time and distance bound the span and
+the sum of the courier's trips.
 """
 
 from __future__ import annotations
@@ -11,7 +20,7 @@ from __future__ import annotations
 import itertools
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -20,7 +29,9 @@ from geo.matrix import Matrix
 from routing.model import Problem, Window
 from routing.params import SolveParams
 from routing.partition import left_out
-from routing.timing import StopRef
+from routing.picking import site_ready_times
+from routing.timing import StopRef, split_trips
+from routing.trips import trip_slots
 
 __all__ = ["RoutingModel", "SearchResult"]
 
@@ -29,12 +40,18 @@ _BIG = 10**15
 
 @dataclass(frozen=True)
 class SearchResult:
-    """Routes per courier of the model (in ``couriers`` order), the objective, and solutions seen."""
+    """Routes per courier of the model (in ``couriers`` order), the objective, and solutions seen.
+
+    ``reloads[c]`` are the positions in ``routes[c]`` where a new trip starts (none: one trip); ``breaks[c]`` the
+    position of each of the courier's breaks, as :func:`routing.timing.time_route` takes them.
+    """
 
     routes: dict[int, list[StopRef]]
     objective: int
     solutions: int
     status: str
+    reloads: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    breaks: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def served(self) -> int:
         """Number of orders served."""
@@ -46,7 +63,8 @@ class SearchResult:
 
 
 class RoutingModel:
-    """An OR-Tools model of ``orders`` (indices) served by ``couriers`` (indices) of ``problem``."""
+    """An OR-Tools model of ``orders`` (indices) served by ``couriers`` (indices) of ``problem`` (with
+    ``one_trip``, every courier makes at most one trip; with ``max_wait_s``, no wait at a stop is longer)."""
 
     def __init__(
         self,
@@ -56,11 +74,21 @@ class RoutingModel:
         orders: Sequence[int],
         allowed: Mapping[int, Sequence[int]],
         penalty: Mapping[int, int],
+        *,
+        one_trip: bool = False,
+        max_wait_s: int | None = None,
     ) -> None:
         self.problem, self.couriers, self.orders = problem, list(couriers), list(orders)
+        self.max_wait_s = max_wait_s
         self.allowed, self.penalty = allowed, penalty
-        self._vehicle_of = {c: v for v, c in enumerate(self.couriers)}
-        cs = [problem.couriers[c] for c in self.couriers]
+        slots = (
+            {c: 1 for c in self.couriers} if one_trip else trip_slots(problem, matrix, self.couriers, orders, allowed)
+        )
+        self._trips = [(c, k) for c in self.couriers for k in range(slots[c])]  # vehicle -> (courier, trip)
+        self._vehicles_of: dict[int, list[int]] = {}
+        for v, (c, _) in enumerate(self._trips):
+            self._vehicles_of.setdefault(c, []).append(v)
+        cs = [problem.couriers[c] for c, _ in self._trips]
         depots = sorted({c.site for c in cs} | {c.last_site for c in cs})
         self._stops: list[StopRef | None] = [None] * len(depots)
         nodes = list(depots)
@@ -72,13 +100,19 @@ class RoutingModel:
             nodes.append(problem.delivery_node(o))
         self._node_of = {stop: k for k, stop in enumerate(self._stops) if stop is not None}
         depot_node = {site: k for k, site in enumerate(depots)}
+        ends = [c.last_site if slots[k] == 1 else c.site for c, (k, _) in zip(cs, self._trips, strict=True)]
         self.manager = pywrapcp.RoutingIndexManager(
-            len(nodes), len(cs), [depot_node[c.site] for c in cs], [depot_node[c.last_site] for c in cs]
+            len(nodes), len(cs), [depot_node[c.site] for c in cs], [depot_node[e] for e in ends]
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._counter = _SolutionCounter(self)
         self.routing.AddAtSolutionCallback(self._counter)
         self._build(matrix, np.asarray(nodes), cs, allowed, penalty)
+
+    @property
+    def trip_slots(self) -> int:
+        """How many OR-Tools vehicles (trip slots) the model has for its couriers."""
+        return len(self._trips)
 
     # -- building -------------------------------------------------------------------------------------------
     def _build(
@@ -96,10 +130,11 @@ class RoutingModel:
             dur = matrix.duration_s[profile][np.ix_(nodes, nodes)] + service[:, None]
             time_cb[profile] = routing.RegisterTransitMatrix(dur.tolist())
             cost_cb[profile] = routing.RegisterTransitMatrix(matrix.distance_m[profile][np.ix_(nodes, nodes)].tolist())
-        for v, c in enumerate(cs):
+        for v, (c, (_, k)) in enumerate(zip(cs, self._trips, strict=True)):
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[c.profile], v)
-            routing.SetFixedCostOfVehicle(int(c.fixed_cost), v)
+            routing.SetFixedCostOfVehicle(int(c.fixed_cost) if k == 0 else 0, v)
         horizon = max([c.shift.end_s for c in cs] + [w.end_s for s in self._stops if s for w in self._windows(s)])
+        self.horizon = horizon
         routing.AddDimensionWithVehicleTransits([time_cb[c.profile] for c in cs], horizon, horizon, False, "time")
         self.time = routing.GetDimensionOrDie("time")
         for v, c in enumerate(cs):
@@ -112,6 +147,141 @@ class RoutingModel:
             if stop is not None:
                 self._constrain_stop(k, stop, allowed, penalty)
         self._add_stock_limits(allowed)
+        self._limit_waits(allowed)
+        reloading = self._order_trips()
+        self._add_ready_times(allowed)
+        self._add_working_limits(matrix, nodes, cs)
+        self._add_breaks(service, reloading)
+
+    def _limit_waits(self, allowed: Mapping[int, Sequence[int]]) -> None:
+        """The slack after a stop (waiting, or a break on the way) at most ``max_wait_s`` plus the breaks of the
+        couriers that may serve it."""
+        if self.max_wait_s is None:
+            return
+        for stop, k in self._node_of.items():
+            breaks = max(
+                (sum(b.duration_s for b in self.problem.couriers[c].breaks) for c in allowed[stop[0]]), default=0
+            )
+            self.time.SlackVar(self.manager.NodeToIndex(k)).SetMax(self.max_wait_s + breaks)
+
+    def _order_trips(self) -> dict[int, list]:
+        """A courier's trips never overlap, each (after the first in time) reloading at the site before it leaves;
+        trip slot ``k + 1`` is used only if slot ``k`` is (slot 0 carries the fixed cost), in any order in time.
+        Returns each courier's reload intervals (the ``reload_s`` before each trip it makes), which a break may not
+        overlap; also for a courier with breaks modelled with one slot (a first solution), so that its plan holds
+        in the model with all its slots."""
+        routing, solver = self.routing, self.routing.solver()
+        reloading: dict[int, list] = {}
+        for c, vehicles in self._vehicles_of.items():
+            courier = self.problem.couriers[c]
+            if courier.trip_limit == 1 or (len(vehicles) == 1 and not courier.breaks):
+                continue
+            reload_s = self.problem.sites[courier.site].reload_s
+            days, loads = [], []
+            for before, after in itertools.pairwise(vehicles):
+                solver.Add(routing.ActiveVehicleVar(after) <= routing.ActiveVehicleVar(before))
+            for v in vehicles:
+                start, back = self.time.CumulVar(routing.Start(v)), self.time.CumulVar(routing.End(v))
+                earliest = courier.shift.start_s - reload_s
+                trip = solver.IntervalVar(earliest, self.horizon, 0, self.horizon, earliest, self.horizon, True, "trip")
+                load = solver.FixedDurationIntervalVar(earliest, self.horizon, reload_s, True, "reload")
+                for interval in (trip, load):
+                    solver.Add(interval.PerformedExpr() == routing.ActiveVehicleVar(v))
+                solver.Add(trip.StartExpr() == start - reload_s)
+                solver.Add(trip.EndExpr() == back)
+                solver.Add(load.EndExpr() == start)
+                days.append(trip)
+                loads.append(load)
+                routing.AddVariableMaximizedByFinalizer(start)
+            solver.Add(solver.DisjunctiveConstraint(days, f"trips of {courier.id}"))
+            reloading[c] = loads
+        return reloading
+
+    def _add_ready_times(self, allowed: Mapping[int, Sequence[int]]) -> None:
+        """A trip leaves no earlier than the ready time of every stock basket it carries."""
+        problem, routing = self.problem, self.routing
+        picked = site_ready_times(problem, {o: allowed[o] for o in self.orders})
+        own = {o: problem.orders[o].ready_s for o in self.orders if problem.orders[o].ready_s is not None}
+        if not own and not any(picked.values()):
+            return
+        zero = routing.RegisterUnaryTransitVector([0] * len(self._stops))
+        routing.AddDimension(zero, 0, self.horizon, False, "ready")
+        ready, solver = routing.GetDimensionOrDie("ready"), routing.solver()
+        for o, at in own.items():
+            ready.CumulVar(self.manager.NodeToIndex(self._node_of[(o, "delivery")])).SetMin(at)
+        site_vehicles: dict[int, list[int]] = {}
+        for v, (c, _) in enumerate(self._trips):
+            site_vehicles.setdefault(self.problem.couriers[c].site, []).append(v)
+        for site, times in picked.items():
+            for o, at in times.items():
+                if o in own or site not in site_vehicles:
+                    continue
+                index = self.manager.NodeToIndex(self._node_of[(o, "delivery")])
+                here = solver.IsMemberVar(routing.VehicleVar(index), site_vehicles[site])
+                solver.Add(ready.CumulVar(index) >= here * at)
+        for v in range(len(self._trips)):
+            start = routing.Start(v)
+            solver.Add(self.time.CumulVar(start) >= ready.CumulVar(start))
+
+    def _add_working_limits(self, matrix: Matrix, nodes: np.ndarray, cs: list) -> None:
+        """First departure to last return within ``max_duration_s``; the trips' metres within ``max_distance_m``."""
+        routing, solver = self.routing, self.routing.solver()
+        limited = [c for c in self._vehicles_of if self.problem.couriers[c].max_distance_m is not None]
+        if limited:
+            metres = {
+                p: routing.RegisterTransitMatrix(matrix.distance_m[p][np.ix_(nodes, nodes)].tolist())
+                for p in sorted({c.profile for c in cs})
+            }
+            longest = max(self.problem.couriers[c].max_distance_m or 0 for c in limited)
+            routing.AddDimensionWithVehicleTransits([metres[c.profile] for c in cs], 0, longest, True, "distance")
+            distance = routing.GetDimensionOrDie("distance")
+            for c in limited:
+                ends = [distance.CumulVar(routing.End(v)) for v in self._vehicles_of[c]]
+                solver.Add(solver.Sum(ends) <= int(self.problem.couriers[c].max_distance_m or 0))
+        for c, vehicles in self._vehicles_of.items():
+            most = self.problem.couriers[c].max_duration_s
+            if most is None:
+                continue
+            idle = [self.horizon * (1 - routing.ActiveVehicleVar(v)) for v in vehicles]
+            first = solver.Min(
+                [self.time.CumulVar(routing.Start(v)) + off for v, off in zip(vehicles, idle, strict=True)]
+            )
+            last = solver.Max([self.time.CumulVar(routing.End(v)) - off for v, off in zip(vehicles, idle, strict=True)])
+            solver.Add(last - first <= most)
+
+    def _add_breaks(self, service: np.ndarray, reloading: Mapping[int, list]) -> None:
+        """Each break of a courier is one interval, starting in its window, that no trip of the courier's may
+        overlap a visit (a service) with, nor a reload (the break intervals of a trip copy the courier's)."""
+        routing, solver = self.routing, self.routing.solver()
+        self._break_vars: dict[int, list] = {}
+        self._break_copies: list = []
+        for c, vehicles in self._vehicles_of.items():
+            breaks = self.problem.couriers[c].breaks
+            if not breaks:
+                continue
+            starts = [solver.IntVar(b.window.start_s, b.window.end_s, f"break start {c}") for b in breaks]
+            intervals = [
+                solver.FixedDurationIntervalVar(start, b.duration_s, f"break {c}")
+                for start, b in zip(starts, breaks, strict=True)
+            ]
+            self._break_vars[c] = starts
+            for start in starts:
+                routing.AddVariableMinimizedByFinalizer(start)
+                routing.AddToAssignment(start)
+            visits = [int(service[self.manager.IndexToNode(index)]) for index in range(routing.Size())]
+            for v in vehicles:
+                # OR-Tools leaves the breaks of an unused vehicle unperformed: each trip gets copies at the courier's
+                # break times, performed when the trip is used
+                used = routing.ActiveVehicleVar(v)
+                copies = [
+                    solver.FixedDurationIntervalVar(start, b.duration_s, used, f"break of trip {v}")
+                    for start, b in zip(starts, breaks, strict=True)
+                ]
+                self.time.SetBreakIntervalsOfVehicle(copies, v, visits)
+                self._break_copies.extend(copies)  # OR-Tools holds them from C++ only: keep the wrappers alive
+            for interval in intervals:
+                for load in reloading.get(c, ()):
+                    solver.Add(solver.DisjunctiveConstraint([interval, load], f"break or reload of {c}"))
 
     def _service(self, stop: StopRef | None) -> int:
         if stop is None:
@@ -155,8 +325,8 @@ class RoutingModel:
         cumul.SetRange(windows[0].start_s, windows[-1].end_s)
         for a, b in itertools.pairwise(windows):
             cumul.RemoveInterval(a.end_s + 1, b.start_s - 1)
-        vehicles = [self._vehicle_of[c] for c in allowed[stop[0]] if c in self._vehicle_of]
-        if len(vehicles) < len(self.couriers):  # -1: not served (SetAllowedVehiclesForIndex's binding is broken)
+        vehicles = [v for c in allowed[stop[0]] for v in self._vehicles_of.get(c, ())]
+        if len(vehicles) < len(self._trips):  # -1: not served (SetAllowedVehiclesForIndex's binding is broken)
             routing.VehicleVar(index).SetValues([-1, *vehicles])
         o = stop[0]
         order = self.problem.orders[o]
@@ -178,14 +348,15 @@ class RoutingModel:
         """For every (site, item) whose stock cannot cover all orders that could take it there, cap the sum."""
         problem, solver = self.problem, self.routing.solver()
         by_site: dict[int, list[int]] = {}
-        for v, c in enumerate(self.couriers):
+        for v, (c, _) in enumerate(self._trips):
             by_site.setdefault(problem.couriers[c].site, []).append(v)
         for site, vehicles in by_site.items():
             stock = problem.sites[site].stock
             demand: dict[str, list[tuple[int, int]]] = {}
             for stop, k in self._node_of.items():
                 order = problem.orders[stop[0]]
-                if order.pickup is None and any(self._vehicle_of.get(c) in vehicles for c in allowed[stop[0]]):
+                here = any(c in self._vehicles_of and problem.couriers[c].site == site for c in allowed[stop[0]])
+                if order.pickup is None and here:
                     for item, qty in order.items.items():
                         demand.setdefault(item, []).append((k, qty))
             for item, uses in demand.items():
@@ -203,13 +374,15 @@ class RoutingModel:
         time_limit_s: float,
         *,
         initial: Mapping[int, Sequence[StopRef]] | None = None,
+        reloads: Mapping[int, Sequence[int]] | None = None,
         on_solution: Callable[[int], None] | None = None,
         stop_when_all_served: bool = False,
     ) -> SearchResult | None:
         """Search for at most ``time_limit_s`` seconds (or ``params.solution_limit`` solutions).
 
-        Starts from ``initial`` routes (courier → stops; orders not in them start unserved) when given, else from
-        ``params.first_solution``. ``on_solution`` gets each new objective. Returns the best plan or ``None``.
+        Starts from ``initial`` routes (courier → stops; orders not in them start unserved; ``reloads``: where
+        their trips start, as in :class:`SearchResult`) when given, else from ``params.first_solution``.
+        ``on_solution`` gets each new objective. Returns the best plan or ``None``.
         """
         routing = self.routing
         search = pywrapcp.DefaultRoutingSearchParameters()
@@ -221,7 +394,7 @@ class RoutingModel:
         counter = self._counter
         counter.on_solution, counter.stop, counter.count = on_solution, stop_when_all_served, 0
         if initial is not None:
-            start = routing.ReadAssignmentFromRoutes(self._node_routes(initial), True)
+            start = routing.ReadAssignmentFromRoutes(self._node_routes(initial, reloads or {}), True)
             solution = routing.SolveFromAssignmentWithParameters(start, search) if start else None
         else:
             solution = routing.SolveWithParameters(search)
@@ -230,29 +403,67 @@ class RoutingModel:
             raise RuntimeError("OR-Tools rejected the search parameters (ROUTING_INVALID)")
         if solution is None:
             return None
-        return SearchResult(self._routes(solution), int(solution.ObjectiveValue()), counter.count, status)
+        routes, reloads, breaks = self._routes(solution)
+        return SearchResult(routes, int(solution.ObjectiveValue()), counter.count, status, reloads, breaks)
 
-    def _node_routes(self, routes: Mapping[int, Sequence[StopRef]]) -> list[list[int]]:
-        return [[self.manager.NodeToIndex(self._node_of[s]) for s in routes.get(c, ())] for c in self.couriers]
+    def _node_routes(
+        self, routes: Mapping[int, Sequence[StopRef]], reloads: Mapping[int, Sequence[int]]
+    ) -> list[list[int]]:
+        """One list of routing indices per vehicle: each courier's stops cut into its trips."""
+        per_vehicle: list[list[int]] = [[] for _ in self._trips]
+        for c, vehicles in self._vehicles_of.items():
+            trips = split_trips(list(routes.get(c, ())), reloads.get(c, ()))
+            if len(trips) > len(vehicles):  # more trips than slots: the last slot takes the rest
+                trips = [*trips[: len(vehicles) - 1], [s for trip in trips[len(vehicles) - 1 :] for s in trip]]
+            for v, trip in zip(vehicles, trips, strict=False):
+                per_vehicle[v] = [self.manager.NodeToIndex(self._node_of[s]) for s in trip]
+        return per_vehicle
 
-    def _routes(self, solution: pywrapcp.Assignment) -> dict[int, list[StopRef]]:
+    def _routes(
+        self, solution: pywrapcp.Assignment
+    ) -> tuple[dict[int, list[StopRef]], dict[int, tuple[int, ...]], dict[int, tuple[int, ...]]]:
+        """Each used courier's stops, where its trips start, and the position of each of its breaks."""
         routes: dict[int, list[StopRef]] = {}
-        for v, c in enumerate(self.couriers):
-            index = self.routing.Start(v)
+        reloads: dict[int, tuple[int, ...]] = {}
+        breaks: dict[int, tuple[int, ...]] = {}
+        for c, vehicles in self._vehicles_of.items():
             stops: list[StopRef] = []
-            while not self.routing.IsEnd(index):
-                stop = self._stops[self.manager.IndexToNode(index)]
-                if stop is not None:
-                    stops.append(stop)
-                index = solution.Value(self.routing.NextVar(index))
-            if stops:
-                routes[c] = stops
-        return routes
+            cuts: list[int] = []
+            service_starts: list[int] = []
+            for v in sorted(vehicles, key=lambda v: solution.Value(self.time.CumulVar(self.routing.Start(v)))):
+                index = solution.Value(self.routing.NextVar(self.routing.Start(v)))
+                if self.routing.IsEnd(index):
+                    continue
+                if stops:
+                    cuts.append(len(stops))
+                while not self.routing.IsEnd(index):
+                    stop = self._stops[self.manager.IndexToNode(index)]
+                    if stop is not None:
+                        stops.append(stop)
+                        service_starts.append(solution.Value(self.time.CumulVar(index)))
+                    index = solution.Value(self.routing.NextVar(index))
+                last_back = solution.Value(self.time.CumulVar(index))
+            if not stops:
+                continue
+            routes[c], reloads[c] = stops, tuple(cuts)
+            if c in self._break_vars:
+                starts = [solution.Value(b) for b in self._break_vars[c]]
+                breaks[c] = tuple(_break_position(at, service_starts, last_back) for at in starts)
+        return routes, reloads, breaks
 
     def unserved_now(self) -> int:
         """During search (in a solution callback): how many stops are not performed."""
         routing, manager = self.routing, self.manager
         return sum(1 for k in self._node_of.values() if not routing.ActiveVar(manager.NodeToIndex(k)).Value())
+
+
+def _break_position(start_s: int, service_starts: Sequence[int], back_s: int) -> int:
+    """Where a break starting at ``start_s`` is taken: before the first stop served after it, before the last
+    return (``len``) or after it (``len + 1``)."""
+    for k, begin in enumerate(service_starts):
+        if begin > start_s:
+            return k
+    return len(service_starts) if start_s < back_s else len(service_starts) + 1
 
 
 class _SolutionCounter:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from routing.errors import InputError
-from routing.limits import MAX_DROP_PENALTY
+from routing.limits import HORIZON_S, MAX_DROP_PENALTY
 
 __all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "POLISHES", "SolveParams"]
 
@@ -51,6 +51,9 @@ class SolveParams:
     they serve more orders, use fewer routes or cost less. ``decompose_parts`` (if set) caps how many such
     sub-problems are solved and lets each search run to its own solution / iteration limits instead of a time
     slice, for repeatable tests (set ``ruin_iterations`` too); smaller problems are solved whole, as before.
+
+    ``max_wait_s`` (if set) is the longest a courier may wait at a stop inside a trip (arrived before its window,
+    breaks aside): an order that only fits with a longer wait goes on a later trip or is left out.
     """
 
     time_limit_s: float = 10.0
@@ -69,6 +72,7 @@ class SolveParams:
     decompose_above: int = 250
     decompose_size: int = 100
     decompose_parts: int | None = None
+    max_wait_s: int | None = None
 
     def __post_init__(self) -> None:
         if not 0 < self.time_limit_s <= 7 * 86400:
@@ -98,6 +102,8 @@ class SolveParams:
             raise InputError(f"decompose_parts: must be >= 0 when given, got {self.decompose_parts}")
         if not 0 <= self.polish_together_share < 1:
             raise InputError(f"polish_together_share: must be within [0, 1), got {self.polish_together_share}")
+        if self.max_wait_s is not None and not 0 <= self.max_wait_s <= HORIZON_S:
+            raise InputError(f"max_wait_s: must be within [0, {HORIZON_S}] when given, got {self.max_wait_s}")
         if not 0 <= self.elimination_share <= 1:
             raise InputError(f"elimination_share: must be within [0, 1], got {self.elimination_share}")
 

@@ -41,23 +41,41 @@ Progress = Callable[[str, float, int], None]
 
 @dataclass(frozen=True)
 class Scope:
-    """What a search works on: the problem and its matrix, the orders to serve, the couriers allowed for each order
-    and the cost of leaving each one out. The whole problem for ``solve``, a sub-problem for decomposition."""
+    """What a search works on: the problem and its matrix, the orders to serve, the couriers allowed for each order,
+    the cost of leaving each one out and the longest wait at a stop (``SolveParams.max_wait_s``). The whole
+    problem for ``solve``, a sub-problem for decomposition."""
 
     problem: Problem
     matrix: Matrix
     orders: Sequence[int]
     allowed: Mapping[int, Sequence[int]]
     penalty: Mapping[int, int]
+    max_wait_s: int | None = None
 
     @classmethod
-    def whole(cls, problem: Problem, matrix: Matrix, able: Eligibility, penalty: Mapping[int, int]) -> Scope:
+    def whole(
+        cls,
+        problem: Problem,
+        matrix: Matrix,
+        able: Eligibility,
+        penalty: Mapping[int, int],
+        max_wait_s: int | None = None,
+    ) -> Scope:
         """Every servable order of ``problem``, each with the couriers ``able`` allows."""
-        return cls(problem, matrix, able.servable, dict(enumerate(able.couriers)), penalty)
+        return cls(problem, matrix, able.servable, dict(enumerate(able.couriers)), penalty, max_wait_s)
 
-    def model(self, couriers: Sequence[int]) -> RoutingModel:
-        """An OR-Tools model of the scope's orders on ``couriers``."""
-        return RoutingModel(self.problem, self.matrix, couriers, self.orders, self.allowed, self.penalty)
+    def model(self, couriers: Sequence[int], *, one_trip: bool = False) -> RoutingModel:
+        """An OR-Tools model of the scope's orders on ``couriers`` (one trip each with ``one_trip``)."""
+        return RoutingModel(
+            self.problem,
+            self.matrix,
+            couriers,
+            self.orders,
+            self.allowed,
+            self.penalty,
+            one_trip=one_trip,
+            max_wait_s=self.max_wait_s,
+        )
 
 
 def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[int] | None = None) -> int:
@@ -69,12 +87,22 @@ def first_search(
     scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline, progress: Progress | None
 ) -> SearchResult | None:
     """A first solution of the scope's orders on ``couriers`` and the metaheuristic, for the first-search share of
-    the time."""
+    the time; with more than one trip for a courier, local search from the empty plan instead of a first
+    solution."""
     if not scope.orders:
         return None
     model = scope.model(couriers)
     share = 1 - params.elimination_share if params.route_elimination else 1
-    return model.search(params, deadline.remaining() * share, on_solution=reporter("search", deadline, progress))
+    report = reporter("search", deadline, progress)
+    if model.trip_slots == len(couriers):
+        return model.search(params, deadline.remaining() * share, on_solution=report)
+    # OR-Tools' first-solution heuristics do not see the constraints that order a courier's trips (the solution they
+    # build fails as a whole), its local search checks every move against them: it starts from the first solution
+    # of one trip per courier, or from the empty plan if there is none
+    limit = Deadline(deadline.remaining() * share)
+    one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())
+    start = one_trip.routes if one_trip is not None else {}
+    return model.search(params, limit.remaining(), initial=start, on_solution=report) or one_trip
 
 
 def eliminate_routes(
@@ -130,7 +158,9 @@ def polish(
             return ruin_and_recreate(
                 scope.problem, scope.matrix, model, best, params, deadline, seed, report, greedy=True
             )
-        polished = model.search(params, deadline.remaining(), initial=best.routes, on_solution=report)
+        polished = model.search(
+            params, deadline.remaining(), initial=best.routes, reloads=best.reloads, on_solution=report
+        )
         if polished is not None and polished.served() >= best.served() and polished.objective <= best.objective:
             best = polished
     return best
@@ -151,7 +181,9 @@ def attempt(
     """
     initial = {c: best.routes.get(c, []) for c in model.couriers}
     if params.polish != "ruin_recreate":
-        return model.search(params, deadline.remaining(), initial=initial, stop_when_all_served=True)
+        return model.search(
+            params, deadline.remaining(), initial=initial, reloads=best.reloads, stop_when_all_served=True
+        )
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     start = model.search(descent, deadline.remaining(), initial=initial)
     if start is None or start.served() >= best.served():

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
-__all__ = ["Plan", "Reason", "Route", "SolveStats", "Stop", "Summary", "Unassigned"]
+__all__ = ["Plan", "Reason", "Route", "SolveStats", "Stop", "Summary", "Trip", "Unassigned"]
 
 
 class Reason(StrEnum):
@@ -18,6 +18,8 @@ class Reason(StrEnum):
     OVER_CAPACITY = "OVER_CAPACITY"
     NO_COURIER_ON_SHIFT = "NO_COURIER_ON_SHIFT"
     WINDOW_UNREACHABLE = "WINDOW_UNREACHABLE"
+    NOT_READY_IN_TIME = "NOT_READY_IN_TIME"
+    OVER_WORKING_TIME = "OVER_WORKING_TIME"
     FLEET_FULL = "FLEET_FULL"
 
 
@@ -25,7 +27,7 @@ class Reason(StrEnum):
 class Stop:
     """One visit: the order (index), whether it is its pickup or its delivery, and its times and load.
 
-    ``load`` is what the courier carries after the stop, in grams.
+    ``load`` is what the courier carries after the stop, in grams; ``trip`` is the index of the courier's trip.
     """
 
     order: int
@@ -35,11 +37,23 @@ class Stop:
     start_s: int
     departure_s: int
     load_g: int
+    trip: int = 0
+
+
+@dataclass(frozen=True)
+class Trip:
+    """One trip of a route: leaves the site loaded at ``depart_s`` (after reloading and every basket it carries
+    is ready), serves its stops, is back at ``back_s``."""
+
+    depart_s: int
+    back_s: int
+    distance_m: int
 
 
 @dataclass(frozen=True)
 class Route:
-    """A courier's route from its site (``start_s``) through the stops back to its last site (``end_s``)."""
+    """A courier's day from its site (``start_s``) through its stops back to its last site (``end_s``): one or
+    more ``trips`` (each stop says which), with the ``breaks`` it takes (their intervals)."""
 
     courier: int
     site: int
@@ -47,6 +61,8 @@ class Route:
     end_s: int
     distance_m: int
     stops: tuple[Stop, ...]
+    trips: tuple[Trip, ...] = ()
+    breaks: tuple[tuple[int, int], ...] = ()
 
     @property
     def duration_s(self) -> int:
@@ -72,6 +88,7 @@ class Summary:
     """Totals over the plan."""
 
     routes: int
+    trips: int
     orders_served: int
     orders_unassigned: int
     distance_m: int
@@ -102,6 +119,7 @@ class Plan:
         """Routes used, orders served and left out, total distance and duration."""
         return Summary(
             routes=len(self.routes),
+            trips=sum(max(1, len(r.trips)) for r in self.routes),
             orders_served=sum(len(r.orders) for r in self.routes),
             orders_unassigned=len(self.unassigned),
             distance_m=sum(r.distance_m for r in self.routes),

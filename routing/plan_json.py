@@ -15,11 +15,13 @@ __all__ = ["EditedRoute", "plan_to_geojson", "plan_to_json", "routes_from_json"]
 
 @dataclass(frozen=True)
 class EditedRoute:
-    """A route as a person wrote it: courier, site and stops ``(order, kind)`` in order, no times."""
+    """A route as a person wrote it: courier, site and stops ``(order, kind)`` in order, no times; ``reloads``
+    are the positions where a new trip starts (from each stop's ``trip``)."""
 
     courier: int
     site: int
     stops: tuple[tuple[int, Literal["pickup", "delivery"]], ...]
+    reloads: tuple[int, ...] = ()
 
 
 def _clock(problem: Problem, seconds: int) -> str | int:
@@ -36,10 +38,21 @@ def _route_json(problem: Problem, route: Route) -> dict[str, Any]:
         "end": _clock(problem, route.end_s),
         "distance_m": route.distance_m,
         "duration_s": route.duration_s,
+        "trips": [
+            {
+                "depart": _clock(problem, t.depart_s),
+                "back": _clock(problem, t.back_s),
+                "distance_m": t.distance_m,
+                "stops": [problem.orders[s.order].id for s in route.stops if s.trip == k and s.kind == "delivery"],
+            }
+            for k, t in enumerate(route.trips)
+        ],
+        "breaks": [{"start": _clock(problem, a), "end": _clock(problem, b)} for a, b in route.breaks],
         "stops": [
             {
                 "order": problem.orders[s.order].id,
                 "kind": s.kind,
+                "trip": s.trip,
                 "location": list(locations[s.node]),
                 "arrival": _clock(problem, s.arrival_s),
                 "start": _clock(problem, s.start_s),
@@ -64,28 +77,34 @@ def plan_to_json(problem: Problem, plan: Plan) -> dict[str, Any]:
 
 
 def plan_to_geojson(problem: Problem, plan: Plan) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection: one LineString per route (straight legs between stops), one Point per site.
-
-    Coordinates are ``[lon, lat]`` as GeoJSON requires.
+    """A GeoJSON FeatureCollection: one LineString per trip (straight legs from the site through its stops and
+    back), one Point per site. Coordinates are ``[lon, lat]`` as GeoJSON requires.
     """
     locations = problem.locations()
     features: list[dict[str, Any]] = []
     for route in plan.routes:
         courier = problem.couriers[route.courier]
-        path = [route.site, *(s.node for s in route.stops), courier.last_site]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": [[locations[n][1], locations[n][0]] for n in path]},
-                "properties": {
-                    "courier": courier.id,
-                    "site": problem.sites[route.site].id,
-                    "profile": courier.profile,
-                    "stops": len(route.stops),
-                    "distance_m": route.distance_m,
-                },
-            }
-        )
+        for k, trip in enumerate(route.trips):
+            stops = [s for s in route.stops if s.trip == k]
+            home = courier.last_site if k == len(route.trips) - 1 else route.site
+            path = [route.site, *(s.node for s in stops), home]
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "LineString",
+                        "coordinates": [[locations[n][1], locations[n][0]] for n in path],
+                    },
+                    "properties": {
+                        "courier": courier.id,
+                        "site": problem.sites[route.site].id,
+                        "profile": courier.profile,
+                        "trip": k,
+                        "stops": len(stops),
+                        "distance_m": trip.distance_m,
+                    },
+                }
+            )
     for site in problem.sites:
         features.append(
             {
@@ -105,10 +124,11 @@ def _index(ids: dict[str, int], value: Any, where: str, kind: str) -> int:
 
 def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
     """Read the routes of a plan in the format :func:`plan_to_json` writes (times are ignored: only the courier,
-    its site and the order of the stops count), e.g. one a dispatcher edited by hand.
+    its site, the order of the stops and their trips count), e.g. one a dispatcher edited by hand.
 
-    A stop may give only ``order`` (then it is the delivery). Raises ``InputError`` naming the field for an
-    unknown courier, site or order, or a malformed entry.
+    A stop may give only ``order`` (then it is the delivery) and no ``trip`` (then it is on the trip before); a
+    new trip starts wherever ``trip`` changes.
+    Raises ``InputError`` naming the field for an unknown courier, site or order, or a malformed entry.
     """
     couriers = {c.id: k for k, c in enumerate(problem.couriers)}
     sites = {s.id: k for k, s in enumerate(problem.sites)}
@@ -124,6 +144,7 @@ def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
         site = route.get("site")
         home = problem.couriers[courier].site if site is None else _index(sites, site, f"{where}.site", "site")
         stops: list[tuple[int, Literal["pickup", "delivery"]]] = []
+        trips: list[int] = []
         for k, stop in enumerate(route.get("stops", [])):
             if not isinstance(stop, dict):
                 raise InputError(f"{where}.stops[{k}]: must be an object")
@@ -131,6 +152,11 @@ def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
             kind = stop.get("kind", "delivery")
             if kind not in ("pickup", "delivery") or (kind == "pickup" and problem.orders[order].pickup is None):
                 raise InputError(f"{where}.stops[{k}].kind: must be delivery, or pickup for an order with a pickup")
+            trip = stop.get("trip", trips[-1] if trips else 0)
+            if not isinstance(trip, int) or isinstance(trip, bool) or trip < 0:
+                raise InputError(f"{where}.stops[{k}].trip: must be a whole number >= 0")
             stops.append((order, kind))
-        edited.append(EditedRoute(courier, home, tuple(stops)))
+            trips.append(trip)
+        reloads = tuple(k for k in range(1, len(trips)) if trips[k] != trips[k - 1])
+        edited.append(EditedRoute(courier, home, tuple(stops), reloads))
     return edited

@@ -18,8 +18,17 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 from geo.files import read_json
 from geo.zones import zone_polygon
 from routing.errors import InputError
-from routing.limits import HORIZON_S, ID_PATTERN, MAX_AMOUNT, MAX_COURIERS, MAX_FIXED_COST, MAX_ORDERS, MAX_PRIORITY
-from routing.model import Capacity, Courier, Order, Pickup, Problem, Site, Window
+from routing.limits import (
+    HORIZON_S,
+    ID_PATTERN,
+    MAX_AMOUNT,
+    MAX_COURIERS,
+    MAX_FIXED_COST,
+    MAX_LEG_M,
+    MAX_ORDERS,
+    MAX_PRIORITY,
+)
+from routing.model import Break, Capacity, Courier, Order, Picking, Pickup, Problem, Site, Window
 
 __all__ = [
     "ProblemSpec",
@@ -69,8 +78,18 @@ class WindowSpec(_Spec):
         return self
 
 
+class PickingSpec(_Spec):
+    """How fast a site picks baskets: pickers in parallel from ``start`` (before opening is allowed)."""
+
+    pickers: int = Field(strict=True, ge=1, le=10_000)
+    start: AwareDatetime = Field(description="when picking may start")
+    order_s: Seconds = Field(default=0, description="seconds per basket")
+    item_s: Seconds = Field(default=0, description="seconds per item unit")
+
+
 class SiteSpec(_Spec):
-    """A store or forward warehouse with its stock and, optionally, the zone it serves."""
+    """A store or forward warehouse with its stock and, optionally, the zone it serves, its reload time per
+    courier return and its picking capacity."""
 
     id: Id
     kind: Literal["store", "forward_warehouse"]
@@ -79,6 +98,10 @@ class SiteSpec(_Spec):
     stock: dict[Id, Amount] = Field(default_factory=dict, description="item id -> units on hand")
     zone: list[LatLon] | None = Field(
         default=None, min_length=3, max_length=10_000, description="polygon of [lat, lon] vertices, not crossing itself"
+    )
+    reload_s: Seconds = Field(default=0, description="handling time each time a courier comes back to reload")
+    picking: PickingSpec | None = Field(
+        default=None, description="picking capacity: gives orders without `ready` their ready time here"
     )
 
     @model_validator(mode="after")
@@ -96,8 +119,16 @@ class CapacitySpec(_Spec):
     items: Amount | None = None
 
 
+class BreakSpec(_Spec):
+    """A break of ``duration_s`` starting within ``window``, taken at the site or between two stops."""
+
+    window: WindowSpec
+    duration_s: Seconds
+
+
 class CourierSpec(_Spec):
-    """A courier starting (and by default ending) at a site, within a shift."""
+    """A courier starting (and by default ending) at a site, within a shift: one or more trips, each from the
+    home site and back, with breaks and limits on working time and distance."""
 
     id: Id
     site: str = Field(description="id of the home site")
@@ -109,6 +140,14 @@ class CourierSpec(_Spec):
     fixed_cost: int = Field(
         default=0, strict=True, ge=0, le=MAX_FIXED_COST, description="cost of using this courier, in metres of driving"
     )
+    max_trips: int | None = Field(
+        default=None, strict=True, ge=1, le=1_000, description="most trips in the shift (default: no limit)"
+    )
+    max_duration_s: Seconds | None = Field(default=None, description="longest time from first departure to last return")
+    max_distance_m: int | None = Field(
+        default=None, strict=True, ge=0, le=MAX_LEG_M, description="longest total distance"
+    )
+    breaks: list[BreakSpec] = Field(default_factory=list, max_length=20)
 
 
 class PickupSpec(_Spec):
@@ -134,6 +173,9 @@ class OrderSpec(_Spec):
     priority: int = Field(default=0, strict=True, ge=0, le=MAX_PRIORITY, description="drop penalty x (1 + priority)")
     site: str | None = Field(default=None, description="id of the site that must serve it")
     pickup: PickupSpec | None = None
+    ready: AwareDatetime | None = Field(
+        default=None, description="when the basket can leave the site (picked, packed); default: the site's picking"
+    )
 
 
 class ProblemSpec(_Spec):
@@ -156,17 +198,23 @@ class ProblemSpec(_Spec):
         centre = self.epoch or (starts[len(starts) // 2] if starts else None)
         what = "the epoch" if self.epoch else "the problem's median window start"
         if centre is not None:
-            for where, window in _named_windows(self):
-                for end in ("start", "end"):
-                    if abs((getattr(window, end) - centre).total_seconds()) > HORIZON_S:
-                        raise ValueError(f"{where}.{end}: more than {HORIZON_S // 86400} days from {what} {centre}")
+            times = [
+                (f"{where}.{end}", getattr(w, end)) for where, w in _named_windows(self) for end in ("start", "end")
+            ]
+            times += [(f"sites[{k}].picking.start", s.picking.start) for k, s in enumerate(self.sites) if s.picking]
+            times += [(f"orders[{k}].ready", o.ready) for k, o in enumerate(self.orders) if o.ready]
+            for where, at in times:
+                if abs((at - centre).total_seconds()) > HORIZON_S:
+                    raise ValueError(f"{where}: more than {HORIZON_S // 86400} days from {what} {centre}")
         return self
 
 
 def _named_windows(spec: ProblemSpec) -> Iterator[tuple[str, WindowSpec]]:
     """Every window of the problem with its field path."""
     yield from ((f"sites[{k}].opening", s.opening) for k, s in enumerate(spec.sites))
-    yield from ((f"couriers[{k}].shift", c.shift) for k, c in enumerate(spec.couriers))
+    for k, c in enumerate(spec.couriers):
+        yield f"couriers[{k}].shift", c.shift
+        yield from ((f"couriers[{k}].breaks[{j}].window", b.window) for j, b in enumerate(c.breaks))
     for k, o in enumerate(spec.orders):
         yield from ((f"orders[{k}].windows[{j}]", w) for j, w in enumerate(o.windows))
         if o.pickup:
@@ -205,9 +253,10 @@ class _ToDomain:
         self.site_index = {s.id: k for k, s in enumerate(spec.sites)}
 
     def window(self, w: WindowSpec) -> Window:
-        if self.epoch is None:
-            return Window(0, 0)
-        return Window(int((w.start - self.epoch).total_seconds()), int((w.end - self.epoch).total_seconds()))
+        return Window(self.seconds(w.start), self.seconds(w.end))
+
+    def seconds(self, at: datetime) -> int:
+        return 0 if self.epoch is None else int((at - self.epoch).total_seconds())
 
     def site_ref(self, name: str, field: str) -> int:
         if name not in self.site_index:
@@ -216,13 +265,31 @@ class _ToDomain:
 
     def site(self, s: SiteSpec) -> Site:
         zone = tuple(s.zone) if s.zone else None
-        return Site(s.id, s.kind, s.location, self.window(s.opening), dict(s.stock), zone)
+        picking = None
+        if s.picking is not None:
+            p = s.picking
+            picking = Picking(p.pickers, self.seconds(p.start), p.order_s, p.item_s)
+        return Site(s.id, s.kind, s.location, self.window(s.opening), dict(s.stock), zone, s.reload_s, picking)
 
     def courier(self, k: int, c: CourierSpec) -> Courier:
         capacity = Capacity(c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items)
         end = None if c.end_site is None else self.site_ref(c.end_site, f"couriers[{k}].end_site")
         site = self.site_ref(c.site, f"couriers[{k}].site")
-        return Courier(c.id, site, self.window(c.shift), c.profile, capacity, frozenset(c.skills), c.fixed_cost, end)
+        breaks = tuple(Break(self.window(b.window), b.duration_s) for b in c.breaks)
+        return Courier(
+            c.id,
+            site,
+            self.window(c.shift),
+            c.profile,
+            capacity,
+            frozenset(c.skills),
+            c.fixed_cost,
+            end,
+            c.max_trips,
+            c.max_duration_s,
+            c.max_distance_m,
+            breaks,
+        )
 
     def order(self, k: int, o: OrderSpec) -> Order:
         pickup = None
@@ -243,6 +310,7 @@ class _ToDomain:
             o.priority,
             site,
             pickup,
+            None if o.ready is None else self.seconds(o.ready),
         )
 
 
@@ -309,13 +377,21 @@ class _ToJson:
         self.epoch, self.sites = problem.epoch, [s.id for s in problem.sites]
 
     def window(self, window: Window) -> dict[str, str]:
-        start, end = (self.epoch + timedelta(seconds=window.start_s)), (self.epoch + timedelta(seconds=window.end_s))
-        return {"start": start.isoformat(), "end": end.isoformat()}
+        return {"start": self.clock(window.start_s), "end": self.clock(window.end_s)}
+
+    def clock(self, seconds: int) -> str:
+        return (self.epoch + timedelta(seconds=seconds)).isoformat()
 
     def site(self, s: Site) -> dict[str, Any]:
         zone = [list(p) for p in s.zone] if s.zone else None
         fields = {"id": s.id, "kind": s.kind, "location": list(s.location), "opening": self.window(s.opening)}
-        return _present({**fields, "stock": dict(s.stock), "zone": zone})
+        picking = None
+        if s.picking is not None:
+            p = s.picking
+            picking = {"pickers": p.pickers, "start": self.clock(p.start_s), "order_s": p.order_s, "item_s": p.item_s}
+        return _present(
+            {**fields, "stock": dict(s.stock), "zone": zone, "reload_s": s.reload_s or None, "picking": picking}
+        )
 
     def courier(self, c: Courier) -> dict[str, Any]:
         capacity = {"weight_g": c.capacity.weight_g, "volume_cm3": c.capacity.volume_cm3, "items": c.capacity.items}
@@ -329,6 +405,10 @@ class _ToJson:
                 "capacity": _present(capacity),
                 "skills": sorted(c.skills),
                 "fixed_cost": c.fixed_cost,
+                "max_trips": c.max_trips,
+                "max_duration_s": c.max_duration_s,
+                "max_distance_m": c.max_distance_m,
+                "breaks": [{"window": self.window(b.window), "duration_s": b.duration_s} for b in c.breaks] or None,
             }
         )
 
@@ -354,5 +434,6 @@ class _ToJson:
                 "priority": o.priority,
                 "site": None if o.site is None else self.sites[o.site],
                 "pickup": None if pickup is None else _present(pickup),
+                "ready": None if o.ready_s is None else self.clock(o.ready_s),
             }
         )

@@ -15,15 +15,16 @@ from routing.deadline import Deadline
 from routing.decompose import polish_together, solve_large
 from routing.eligibility import Eligibility, eligibility, unserved_reason
 from routing.errors import InputError
-from routing.limits import base_drop_penalty
+from routing.limits import MAX_ORDERS, base_drop_penalty
 from routing.model import Problem
 from routing.ortools_model import SearchResult
 from routing.params import SolveParams
 from routing.phases import MIN_POLISH_S, Progress, Scope, dropped, eliminate_routes, first_search, polish
-from routing.plan import Plan, SolveStats, Unassigned
+from routing.picking import pick_schedule
+from routing.plan import Plan, Route, SolveStats, Unassigned
 from routing.timing import time_route
 
-__all__ = ["Progress", "solve"]
+__all__ = ["Progress", "for_problem", "solve", "timed_routes"]
 
 _SAFETY_S = 0.15  # kept back from the budget for building the plan after the last search
 
@@ -44,14 +45,15 @@ def solve(
     """
     deadline = Deadline(params.time_limit_s - _SAFETY_S)
     _check_matrix(problem, matrix)
+    params = for_problem(params, problem)
     phases: dict[str, float] = {}
     able = eligibility(problem, matrix)
     phases["eligibility"] = deadline.elapsed()
     penalty = _penalties(problem, matrix, params)
-    scope = Scope.whole(problem, matrix, able, penalty)
+    scope = Scope.whole(problem, matrix, able, penalty, params.max_wait_s)
     if len(able.servable) > params.decompose_above:
         best = solve_large(scope, params, deadline, progress, seed, phases)
-        return _make_plan(problem, matrix, able, best, phases, deadline)
+        return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s is not None)
     together = params.polish_together_share if params.workers > 1 else 0.0
     until = deadline.elapsed() + deadline.remaining() * (1 - together)
     apart = params.workers > 1  # the workers polish the best plan of the pipelines, each from its own seed
@@ -60,17 +62,29 @@ def solve(
         partial(_pipeline, scope, variant, budget_s, seed + k, not apart)
         for k, variant in enumerate(replace(params, first_solution=f) for f in _portfolio(params))
     ]
-    best = _best(_in_parallel(pipelines, progress), penalty)
+    best = _best(_in_parallel(pipelines, progress), penalty, params.route_elimination)
     phases["search"] = deadline.elapsed()
     polish_s = until - deadline.elapsed()
     if best is not None and best.routes and apart and polish_s > MIN_POLISH_S:
         polishes = [partial(_polish, scope, params, best, polish_s, seed + k) for k in range(params.workers)]
-        best = _best([best, *_in_parallel(polishes, progress)], penalty)
+        best = _best([best, *_in_parallel(polishes, progress)], penalty, params.route_elimination)
         phases["polish"] = deadline.elapsed()
     if best is not None and best.routes and together:
         best = polish_together(scope, params, deadline, progress, seed, best)
         phases["polish together"] = deadline.elapsed()
-    return _make_plan(problem, matrix, able, best, phases, deadline)
+    return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s is not None)
+
+
+def for_problem(params: SolveParams, problem: Problem) -> SolveParams:
+    """``params`` as they apply to ``problem``: no route elimination when no courier has a fixed cost (the
+    objective is distance alone); for a problem where some courier may make more than one trip, OR-Tools' local
+    search as the polish and the whole problem in one model (ruin-and-recreate, greedy insertion and
+    decomposition work on single-trip routes)."""
+    if not any(c.fixed_cost for c in problem.couriers):
+        params = replace(params, route_elimination=False)
+    if any(c.trip_limit != 1 for c in problem.couriers):
+        params = replace(params, polish="local_search", decompose_above=MAX_ORDERS, polish_together_share=0.0)
+    return params
 
 
 def _portfolio(params: SolveParams) -> list[str]:
@@ -83,10 +97,15 @@ def _portfolio(params: SolveParams) -> list[str]:
     return [params.first_solution, *others][: params.workers]
 
 
-def _best(results: Sequence[SearchResult | None], penalty: dict[int, int]) -> SearchResult | None:
-    """The result that drops least, then uses fewest routes, then costs least; ``None`` if there is none."""
+def _best(results: Sequence[SearchResult | None], penalty: dict[int, int], fewer_routes: bool) -> SearchResult | None:
+    """The result that drops least, then (if ``fewer_routes``) uses fewest routes, then costs least; ``None`` if
+    there is none."""
     found = [r for r in results if r is not None]
-    return min(found, key=lambda r: (dropped(r, penalty), len(r.routes), r.objective)) if found else None
+    return (
+        min(found, key=lambda r: (dropped(r, penalty), len(r.routes) if fewer_routes else 0, r.objective))
+        if found
+        else None
+    )
 
 
 Job = Callable[[Progress | None], SearchResult | None]
@@ -151,6 +170,31 @@ def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[in
     return {o: base * (1 + order.priority) for o, order in enumerate(problem.orders)}
 
 
+def timed_routes(
+    problem: Problem, matrix: Matrix, result: SearchResult, *, leave_late: bool = False
+) -> dict[int, Route]:
+    """The routes of ``result`` timed, each with its trips and breaks and baskets picked in the site's order
+    (:func:`routing.picking.pick_schedule` of the orders each site serves), by courier; ``leave_late`` as
+    :func:`routing.timing.time_route` takes it."""
+    at_site: dict[int, list[int]] = {}
+    for c, stops in result.routes.items():
+        at_site.setdefault(problem.couriers[c].site, []).extend(o for o, kind in stops if kind == "delivery")
+    picked = {site: pick_schedule(problem, site, orders) for site, orders in at_site.items()}
+    return {
+        c: time_route(
+            problem,
+            matrix,
+            c,
+            stops,
+            reloads=result.reloads.get(c, ()),
+            breaks=result.breaks.get(c),
+            ready=picked[problem.couriers[c].site],
+            leave_late=leave_late,
+        ).route
+        for c, stops in sorted(result.routes.items())
+    }
+
+
 def _make_plan(
     problem: Problem,
     matrix: Matrix,
@@ -158,10 +202,9 @@ def _make_plan(
     result: SearchResult | None,
     phases: dict[str, float],
     deadline: Deadline,
+    leave_late: bool,
 ) -> Plan:
-    routes = tuple(
-        time_route(problem, matrix, c, stops).route for c, stops in sorted((result.routes if result else {}).items())
-    )
+    routes = tuple(timed_routes(problem, matrix, result, leave_late=leave_late).values()) if result else ()
     served = {(o, r.site) for r in routes for o in r.orders}
     served_orders = {o for o, _ in served}
     unassigned = [

@@ -1,16 +1,19 @@
-"""Times along a route: earliest arrival, start of service and departure at every stop, and the load carried."""
+"""Times along a courier's day: trips, earliest arrival, start of service and departure at every stop, the load
+carried, breaks, and how far the day is from its rules (windows, shift, working time and distance)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Literal
 
 from geo.matrix import Matrix
-from routing.model import Problem, Window
-from routing.plan import Route, Stop
+from routing.model import Break, Problem, Window
+from routing.picking import ready_at
+from routing.plan import Route, Stop, Trip
 
-__all__ = ["StopRef", "TimedRoute", "earliest_start", "time_route"]
+__all__ = ["StopRef", "TimedRoute", "earliest_start", "split_trips", "time_route"]
 
 StopRef = tuple[int, Literal["pickup", "delivery"]]
 """A stop as ``(order index, kind)``."""
@@ -32,18 +35,107 @@ def earliest_start(arrival_s: int, windows: Sequence[Window]) -> tuple[int, int]
     return arrival_s, arrival_s - max(w.end_s for w in windows)
 
 
+def split_trips(stops: Sequence[StopRef], reloads: Sequence[int]) -> list[list[StopRef]]:
+    """Cut ``stops`` into trips before each position in ``reloads`` (positions 1..len-1, ascending)."""
+    cuts = [0, *reloads, len(stops)]
+    return [list(stops[a:b]) for a, b in itertools.pairwise(cuts) if b > a] or [[]]
+
+
 @dataclass(frozen=True)
 class TimedRoute:
-    """A timed route plus how late each stop is (0 when on time) and how late it gets back."""
+    """A timed route plus how late each stop is (0 when on time), how late it gets back, which breaks start after
+    their window (indices into the courier's breaks), how far the day runs over the courier's working time and
+    distance, and how long each trip waited at the site for baskets to be ready."""
 
     route: Route
     late_s: tuple[int, ...]
     end_late_s: int
+    missed_breaks: tuple[int, ...] = ()
+    over_duration_s: int = 0
+    over_distance_m: int = 0
+    ready_wait_s: tuple[int, ...] = ()
 
     @property
     def on_time(self) -> bool:
-        """True when every stop is within a window and the courier is back by the end of its shift."""
-        return not any(self.late_s) and self.end_late_s == 0
+        """True when every stop is within a window, every break is taken, and the courier is back by the end of
+        its shift within its working time and distance."""
+        return (
+            not any(self.late_s)
+            and self.end_late_s == 0
+            and not self.missed_breaks
+            and self.over_duration_s == 0
+            and self.over_distance_m == 0
+        )
+
+
+class _Day:
+    """The walk along one courier's day: the breaks still to take, where they were taken and which were missed."""
+
+    def __init__(self, problem: Problem, courier: int, breaks: Sequence[int] | None) -> None:
+        self.c = problem.couriers[courier]
+        self.pending = list(range(len(self.c.breaks)))
+        self.placed = None if breaks is None else list(breaks)
+        self.taken: list[tuple[int, int]] = []
+        self.missed: list[int] = []
+
+    def _due(self, position: int, clock: int, next_free_s: int) -> Break | None:
+        """The next break if it is taken at ``position``: where it was placed, or (greedy) once its window has
+        opened or when it would be missed if not taken now (``next_free_s``: when the courier is next free)."""
+        if not self.pending:
+            return None
+        b = self.pending[0]
+        brk = self.c.breaks[b]
+        if self.placed is not None:
+            due = self.placed[b] == position
+        else:
+            due = clock >= brk.window.start_s or next_free_s > brk.window.end_s
+        return brk if due else None
+
+    def _take(self, start: int, brk: Break) -> int:
+        b = self.pending.pop(0)
+        if start > brk.window.end_s:
+            self.missed.append(b)
+        self.taken.append((start, start + brk.duration_s))
+        return start + brk.duration_s
+
+    def on_the_way(self, position: int, clock: int, next_free_s: int) -> int:
+        """Take the breaks due before the leg to stop ``position``; return the clock after them."""
+        while (brk := self._due(position, clock, next_free_s)) is not None:
+            clock = self._take(max(clock, brk.window.start_s), brk)
+        return clock
+
+    def at_site(self, position: int, clock: int, reload_s: int, next_free_s: int) -> int:
+        """Reload (``reload_s``) and take the breaks due at the site before the trip starting at ``position``;
+        each break goes after the reload unless only before it does it start within its window."""
+        while (brk := self._due(position, clock, next_free_s)) is not None:
+            after = max(clock + reload_s, brk.window.start_s)
+            if after <= brk.window.end_s or max(clock, brk.window.start_s) > brk.window.end_s:
+                clock, reload_s = self._take(after, brk), 0
+            else:
+                clock = self._take(max(clock, brk.window.start_s), brk)
+        return clock + reload_s
+
+    def after_day(self, position: int, clock: int, back_s: int) -> int:
+        """At the end of the day: breaks due before the return leg (placed there, or greedily only those that
+        would be missed after it) are taken before it; the rest at the site after the return, which does not
+        lengthen the day. Returns the clock before the return leg."""
+        while self.pending:
+            brk = self.c.breaks[self.pending[0]]
+            before = (
+                self.placed[self.pending[0]] == position
+                if self.placed is not None
+                else (max(back_s, brk.window.start_s) > brk.window.end_s >= clock)
+            )
+            if not before:
+                break
+            clock = self._take(max(clock, brk.window.start_s), brk)
+        return clock
+
+    def rest_at_site(self, back_s: int) -> None:
+        """Take every break left at the site after the courier's return."""
+        while self.pending:
+            brk = self.c.breaks[self.pending[0]]
+            self._take(max(back_s, brk.window.start_s), brk)
 
 
 def time_route(
@@ -54,41 +146,141 @@ def time_route(
     *,
     depart_s: int | None = None,
     not_before_s: int = 0,
+    reloads: Sequence[int] = (),
+    breaks: Sequence[int] | None = None,
+    ready: Mapping[int, int] | None = None,
+    leave_late: bool = False,
 ) -> TimedRoute:
-    """Schedule ``stops`` for ``courier`` as early as possible, leaving its site no earlier than needed.
+    """Schedule ``stops`` for ``courier`` as early as possible, each trip leaving its site no earlier than needed.
 
-    The courier leaves at ``depart_s`` if given; otherwise at the latest of shift start, site opening and
-    ``not_before_s`` (the current time in a live plan), delayed by any wait at the first stop, so that the
-    route does not start with idle time.
+    ``reloads`` are the positions in ``stops`` where the courier is back at its site, reloads (the site's
+    ``reload_s``) and starts a new trip. A trip leaves once every stock basket it carries is ready (the order's
+    ``ready_s``, else its time in ``ready``: the site's picking schedule). ``breaks`` gives, for each of the
+    courier's breaks, the position of the stop whose leg it is taken before (at the site when that stop starts a
+    trip; ``len(stops)``: before the last return; ``len(stops) + 1``: at the site after it, which does not
+    lengthen the day); ``None`` places each greedily.
+
+    The first trip leaves at ``depart_s`` if given; otherwise at the latest of shift start, site opening and
+    ``not_before_s`` (the current time in a live plan), delayed by any wait at its first stop. With ``leave_late``
+    or a courier's ``max_duration_s``, each trip not fixed so is delayed further, as long as that takes from the
+    waits at its stops without a stop late nor a later return (unless a break falls inside it): the courier waits
+    at the site, not at a door, and works no longer than it must; but its stops move towards their window ends.
     """
-    c = problem.couriers[courier]
+    late = leave_late or problem.couriers[courier].max_duration_s is not None
+    return _walk(
+        problem,
+        matrix,
+        courier,
+        stops,
+        reloads,
+        breaks,
+        ready,
+        depart_s=depart_s,
+        not_before_s=not_before_s,
+        later=late,
+    )
+
+
+def _leave_later(problem: Problem, stops: Sequence[Stop]) -> tuple[int, list[Stop]]:
+    """A trip's stops with its departure delayed as much as it can be without a stop later than its window (or
+    later at all, if it already is) nor the return: the courier waits at the site instead of at the stops.
+    Returns the delay and the stops. A delay ``d`` at the departure is ``max(0, d - waits so far)`` at a stop."""
+    delay, waited = None, 0
+    for stop in stops:
+        waited += stop.start_s - stop.arrival_s
+        window_end = max(
+            (w.end_s for w in problem.stop_windows(stop.order, stop.kind) if w.start_s <= stop.start_s),
+            default=stop.start_s,
+        )
+        bound = waited + max(0, window_end - stop.start_s)
+        delay = bound if delay is None else min(delay, bound)
+    delay = min(delay or 0, waited)
+    shifted, before = [], delay
+    for stop in stops:
+        at = max(0, before - (stop.start_s - stop.arrival_s))
+        shifted.append(
+            replace(
+                stop, arrival_s=stop.arrival_s + before, start_s=stop.start_s + at, departure_s=stop.departure_s + at
+            )
+        )
+        before = at
+    return delay, shifted
+
+
+def _walk(
+    problem: Problem,
+    matrix: Matrix,
+    courier: int,
+    stops: Sequence[StopRef],
+    reloads: Sequence[int],
+    breaks: Sequence[int] | None,
+    ready: Mapping[int, int] | None,
+    *,
+    depart_s: int | None,
+    not_before_s: int,
+    later: bool,
+) -> TimedRoute:
+    """:func:`time_route`'s walk along the day, with the first departure as given or as early as allowed."""
+    day = _Day(problem, courier, breaks)
+    c, site = day.c, problem.sites[day.c.site]
     dist, dur = matrix.distance_m[c.profile], matrix.duration_s[c.profile]
     pickup_node = problem.pickup_node
-    start_s = (
-        depart_s if depart_s is not None else max(c.shift.start_s, problem.sites[c.site].opening.start_s, not_before_s)
-    )
-    load = sum(
-        problem.orders[o].weight_g for o, kind in stops if kind == "delivery" and problem.orders[o].pickup is None
-    )
-    node, clock, distance = c.site, start_s, 0
+    clock = depart_s if depart_s is not None else max(c.shift.start_s, site.opening.start_s, not_before_s)
+    node, position = c.site, 0
     timed: list[Stop] = []
     late: list[int] = []
-    for k, (o, kind) in enumerate(stops):
-        order = problem.orders[o]
-        pickup = order.pickup if kind == "pickup" else None
-        nxt = pickup_node[o] if pickup is not None else problem.delivery_node(o)
-        arrival = clock + int(dur[node, nxt])
-        begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))
-        if k == 0 and depart_s is None:
-            start_s, arrival = start_s + begin - arrival, begin
-        service = problem.stop_service_s(o, kind)
-        load += order.weight_g if pickup is not None else -order.weight_g
-        timed.append(Stop(o, kind, nxt, arrival, begin, begin + service, load))
-        late.append(late_s)
-        distance += int(dist[node, nxt])
-        node, clock = nxt, begin + service
-    end = c.last_site
-    end_s = clock + int(dur[node, end])
-    distance += int(dist[node, end])
-    route = Route(courier, c.site, start_s, end_s, distance, tuple(timed))
-    return TimedRoute(route, tuple(late), max(0, end_s - c.shift.end_s))
+    trips: list[Trip] = []
+    waits: list[int] = []
+    legs = split_trips(stops, reloads)
+    for t, trip in enumerate(legs):
+        nodes = [pickup_node[o] if kind == "pickup" else problem.delivery_node(o) for o, kind in trip]
+        first_leg = int(dur[c.site, nodes[0]]) if nodes else 0
+        fixed = t == 0 and depart_s is not None
+        if not fixed:
+            clock = day.at_site(position, clock, site.reload_s if t > 0 else 0, clock + first_leg)
+        baskets = [o for o, kind in trip if kind == "delivery" and problem.orders[o].pickup is None]
+        ready_s = max((r for o in baskets if (r := ready_at(problem, o, ready)) is not None), default=clock)
+        leave = clock if fixed else max(clock, ready_s)
+        waits.append(leave - clock)
+        load = sum(problem.orders[o].weight_g for o in baskets)
+        trip_m, breaks_before = 0, len(day.taken)
+        for k, ((o, kind), nxt) in enumerate(zip(trip, nodes, strict=True)):
+            order = problem.orders[o]
+            if k > 0:
+                clock = day.on_the_way(position, clock, clock + int(dur[node, nxt]))
+            arrival = (leave if k == 0 else clock) + int(dur[node, nxt])
+            begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))
+            if k == 0 and not fixed:
+                leave, arrival = leave + begin - arrival, begin
+            service = problem.stop_service_s(o, kind)
+            load += order.weight_g if kind == "pickup" else -order.weight_g
+            timed.append(Stop(o, kind, nxt, arrival, begin, begin + service, load, t))
+            late.append(late_s)
+            trip_m += int(dist[node, nxt])
+            node, clock = nxt, begin + service
+            position += 1
+        if not trip:
+            leave = clock
+        elif later and not fixed and len(day.taken) == breaks_before:
+            delay, timed[-len(trip) :] = _leave_later(problem, timed[-len(trip) :])
+            leave += delay
+        last = t == len(legs) - 1
+        home = c.last_site if last else c.site
+        if last:
+            clock = day.after_day(position, clock, clock + int(dur[node, home]))
+        clock += int(dur[node, home])
+        trip_m += int(dist[node, home])
+        trips.append(Trip(leave, clock, trip_m))
+        node = home
+    day.rest_at_site(clock)
+    start_s, end_s, distance = trips[0].depart_s, trips[-1].back_s, sum(t.distance_m for t in trips)
+    route = Route(courier, c.site, start_s, end_s, distance, tuple(timed), tuple(trips), tuple(day.taken))
+    return TimedRoute(
+        route,
+        tuple(late),
+        max(0, end_s - c.shift.end_s),
+        tuple(day.missed),
+        0 if c.max_duration_s is None else max(0, end_s - start_s - c.max_duration_s),
+        0 if c.max_distance_m is None else max(0, distance - c.max_distance_m),
+        tuple(waits),
+    )

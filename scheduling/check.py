@@ -1,8 +1,11 @@
 """Checking a plan a person edited: times for every stop and every rule it breaks, instead of a refusal.
 
-Like VROOM's plan mode: the routes are re-timed from scratch (each courier leaves its site as early as its shift
-and the site allow, without idling before the first stop), then checked against windows, shift, capacity (weight,
-volume, items), the site's stock and zone, skills, pickup-before-delivery and orders visited twice.
+Like VROOM's plan mode: the routes are re-timed from scratch (each trip leaves its site as early as the shift, the
+site, the reload and its baskets' ready times allow, without idling before its first stop; breaks go where
+:func:`routing.timing.time_route` places them), then checked against windows, shift, capacity per trip (weight,
+volume, items), the number of trips, ready times, breaks, working time and distance, the site's stock and zone,
+skills, pickup-before-delivery and orders visited twice. Baskets are picked in the site's order
+(:func:`routing.picking.pick_schedule`) of the orders the checked plan serves there.
 """
 
 from __future__ import annotations
@@ -15,9 +18,10 @@ from enum import StrEnum
 from geo.matrix import Matrix
 from geo.zones import points_in_zone, zone_polygon
 from routing.model import Problem
+from routing.picking import pick_schedule
 from routing.plan import Plan, Reason, SolveStats, Unassigned
 from routing.plan_json import EditedRoute
-from routing.timing import TimedRoute, time_route
+from routing.timing import TimedRoute, split_trips, time_route
 
 __all__ = ["CheckReport", "Violation", "ViolationKind", "check_routes"]
 
@@ -34,6 +38,12 @@ class ViolationKind(StrEnum):
     MISSING_SKILL = "MISSING_SKILL"
     PICKUP_MISSING = "PICKUP_MISSING"
     VISITED_TWICE = "VISITED_TWICE"
+    TRIP_OVER_CAPACITY = "TRIP_OVER_CAPACITY"
+    TOO_MANY_TRIPS = "TOO_MANY_TRIPS"
+    NOT_READY = "NOT_READY"
+    BREAK_MISSED = "BREAK_MISSED"
+    OVER_DURATION = "OVER_DURATION"
+    OVER_DISTANCE = "OVER_DISTANCE"
 
 
 @dataclass(frozen=True)
@@ -76,16 +86,7 @@ def _route_violations(problem: Problem, edited: EditedRoute, timed: TimedRoute) 
             add(ViolationKind.LATE, stop.order, f"{stop.kind} of {problem.orders[stop.order].id} {late} s late")
     if timed.end_late_s > 0:
         add(ViolationKind.SHIFT_EXCEEDED, None, f"back {timed.end_late_s} s after the shift ends")
-    cap = c.capacity
-    stock = [problem.orders[o] for o, kind in edited.stops if kind == "delivery" and problem.orders[o].pickup is None]
-    peak_g = max([sum(o.weight_g for o in stock), *(s.load_g for s in timed.route.stops)])
-    if peak_g > cap.weight_g:
-        add(ViolationKind.OVER_CAPACITY, None, f"carries {peak_g} g, capacity {cap.weight_g} g")
-    volume, items = sum(o.volume_cm3 for o in stock), sum(o.item_count for o in stock)
-    if cap.volume_cm3 is not None and volume > cap.volume_cm3:
-        add(ViolationKind.OVER_CAPACITY, None, f"carries {volume} cm³, capacity {cap.volume_cm3} cm³")
-    if cap.items is not None and items > cap.items:
-        add(ViolationKind.OVER_CAPACITY, None, f"carries {items} items, capacity {cap.items}")
+    found += _trip_violations(problem, edited, timed)
     zone = problem.sites[c.site].zone
     polygon = zone_polygon(zone) if zone is not None else None
     seen: Counter[tuple[int, str]] = Counter()
@@ -102,6 +103,46 @@ def _route_violations(problem: Problem, edited: EditedRoute, timed: TimedRoute) 
             add(ViolationKind.MISSING_SKILL, o, f"lacks {', '.join(sorted(order.skills - c.skills))} for {name}")
         if kind == "delivery" and polygon is not None and not points_in_zone(polygon, [order.location])[0]:
             add(ViolationKind.OUT_OF_ZONE, o, f"{name} is outside the zone of {problem.sites[c.site].id}")
+    return found
+
+
+def _trip_violations(problem: Problem, edited: EditedRoute, timed: TimedRoute) -> list[Violation]:
+    """Capacity per trip, the trip limit, ready times, breaks, working time and distance."""
+    c = problem.couriers[edited.courier]
+    found: list[Violation] = []
+
+    def add(kind: ViolationKind, order: int | None, message: str) -> None:
+        found.append(Violation(kind, edited.courier, order, f"courier {c.id}: {message}"))
+
+    trips = split_trips(edited.stops, edited.reloads)
+    several = len(trips) > 1
+    if c.trip_limit is not None and len(trips) > c.trip_limit:
+        add(ViolationKind.TOO_MANY_TRIPS, None, f"makes {len(trips)} trips, at most {c.trip_limit}")
+    cap, first = c.capacity, 0
+    kind = ViolationKind.TRIP_OVER_CAPACITY if several else ViolationKind.OVER_CAPACITY
+    for t, trip in enumerate(trips):
+        name = f"trip {t} " if several else ""
+        stock = [problem.orders[o] for o, k in trip if k == "delivery" and problem.orders[o].pickup is None]
+        loads = [s.load_g for s in timed.route.stops[first : first + len(trip)]]
+        peak_g = max([sum(o.weight_g for o in stock), *loads])
+        if peak_g > cap.weight_g:
+            add(kind, None, f"{name}carries {peak_g} g, capacity {cap.weight_g} g")
+        volume, items = sum(o.volume_cm3 for o in stock), sum(o.item_count for o in stock)
+        if cap.volume_cm3 is not None and volume > cap.volume_cm3:
+            add(kind, None, f"{name}carries {volume} cm³, capacity {cap.volume_cm3} cm³")
+        if cap.items is not None and items > cap.items:
+            add(kind, None, f"{name}carries {items} items, capacity {cap.items}")
+        late = any(timed.late_s[first : first + len(trip)])
+        if t < len(timed.ready_wait_s) and timed.ready_wait_s[t] > 0 and late:
+            add(ViolationKind.NOT_READY, None, f"trip {t} waits {timed.ready_wait_s[t]} s for baskets and is late")
+        first += len(trip)
+    for b in timed.missed_breaks:
+        window = c.breaks[b].window
+        add(ViolationKind.BREAK_MISSED, None, f"break {b} cannot start within {window.start_s}-{window.end_s} s")
+    if timed.over_duration_s:
+        add(ViolationKind.OVER_DURATION, None, f"works {timed.over_duration_s} s longer than {c.max_duration_s} s")
+    if timed.over_distance_m:
+        add(ViolationKind.OVER_DISTANCE, None, f"drives {timed.over_distance_m} m more than {c.max_distance_m} m")
     return found
 
 
@@ -125,7 +166,16 @@ def _stock_violations(problem: Problem, routes: Sequence[EditedRoute]) -> list[V
 
 def check_routes(problem: Problem, matrix: Matrix, routes: Sequence[EditedRoute]) -> CheckReport:
     """Re-time ``routes`` on ``matrix`` and list every rule they break (an empty list for a valid plan)."""
-    timed = tuple(time_route(problem, matrix, r.courier, r.stops) for r in routes)
+    at_site: dict[int, list[int]] = {}
+    for r in routes:
+        at_site.setdefault(problem.couriers[r.courier].site, []).extend(o for o, k in r.stops if k == "delivery")
+    picked = {site: pick_schedule(problem, site, orders) for site, orders in at_site.items()}
+    timed = tuple(
+        time_route(
+            problem, matrix, r.courier, r.stops, reloads=r.reloads, ready=picked[problem.couriers[r.courier].site]
+        )
+        for r in routes
+    )
     violations = [v for r, t in zip(routes, timed, strict=True) for v in _route_violations(problem, r, t)]
     violations += _stock_violations(problem, routes)
     used = Counter(r.courier for r in routes)

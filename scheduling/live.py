@@ -7,6 +7,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from geo.matrix import Matrix, Point
+from routing.errors import InputError
 from routing.model import Problem
 from routing.plan import Plan, Route, Stop
 
@@ -30,6 +31,8 @@ class LivePlan:
     """A plan being carried out: ``states`` by courier index (a courier missing there has not started), ``now_s``.
 
     Frozen: every change (a ping, an inserted order, a re-plan) makes a new one, so readers never see half of it.
+    It holds one trip per courier (a courier back at its site starts a new route): a plan with a multi-trip route
+    is refused with ``InputError``; solve a live problem with :func:`routing.trips.one_trip_each`.
     """
 
     problem: Problem
@@ -37,6 +40,12 @@ class LivePlan:
     plan: Plan
     now_s: int
     states: Mapping[int, CourierState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        several = [r for r in self.plan.routes if len(r.trips) > 1]
+        if several:
+            courier = self.problem.couriers[several[0].courier].id
+            raise InputError(f"routes: courier {courier} has {len(several[0].trips)} trips; a live plan holds one")
 
     def state(self, courier: int) -> CourierState:
         """The live state of ``courier`` (not started when nothing is known)."""

@@ -23,6 +23,7 @@ from routing.params import SolveParams
 from routing.plan import Plan, Reason, Route, Stop, Unassigned
 from routing.solve import solve
 from routing.timing import StopRef, time_route
+from routing.trips import one_trip_each
 from scheduling.candidates import Demand, PlanView
 from scheduling.eta import courier_eta
 from scheduling.extend import add_orders
@@ -176,7 +177,7 @@ def reoptimise(live: LivePlan, params: SolveParams, seed: int = 0) -> tuple[Live
     """Re-plan what is still free in ``live`` within ``params``' budget; return the new live plan and, per
     courier index, the change in its stops still to come (only couriers whose list really changed)."""
     sub = _build(live)
-    result = solve(sub.problem, sub.matrix, params=params, seed=seed)
+    result = solve(one_trip_each(sub.problem), sub.matrix, params=params, seed=seed)
     planned = {r.courier: [(s.order, s.kind) for s in r.stops] for r in result.routes}
     routes: dict[int, Route] = {c: r for c, r in live.routes.items() if c not in sub.couriers}
     for k, c in enumerate(sub.couriers):

@@ -33,7 +33,6 @@ __all__ = [
 ]
 
 
-
 def clock_s(text: str) -> int:
     """Seconds after midnight of ``"HH:MM"`` (up to ``"30:00"`` for the small hours after a late shift).
 

@@ -35,7 +35,7 @@ def test_solve_writes_plan_and_geojson(tmp_path: Path) -> None:
     assert not served & left
     assert plan["routes"][0]["start"].endswith("+02:00")
     features = json.loads(geo.read_text())["features"]
-    assert sum(f["geometry"]["type"] == "LineString" for f in features) == len(plan["routes"])
+    assert sum(f["geometry"]["type"] == "LineString" for f in features) == sum(len(r["trips"]) for r in plan["routes"])
 
 
 def test_malformed_json_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -106,11 +106,11 @@ def test_each_worker_polishes_the_better_search_from_its_own_seed_and_the_better
         _pipeline(scope, replace(params, first_solution=f), 600, k, False, None)
         for k, f in enumerate(_portfolio(params))
     ]
-    start = _best(searched, penalty)
+    start = _best(searched, penalty, True)
     assert start is not None
     polished = [_polish(scope, params, start, 600, k, None) for k in range(2)]
     assert polished[0].routes != polished[1].routes  # two seeds, two different polishes
-    best = _best([start, *polished], penalty)
+    best = _best([start, *polished], penalty, True)
     assert best is not None and best.objective < start.objective
     assert plan.stats.objective == best.objective
 
@@ -124,7 +124,7 @@ def two_sites(street: SimpleNamespace) -> Problem:
     """Two stores 20 km apart with 15 bottles of milk each, 6 couriers each carrying at most 4 bottles, and 66
     orders of one bottle spread between the stores: each store's stock, not the fleet, limits what it serves."""
     sites = (street.site("w", 0.0, {"milk": 15}), street.site("e", 20.0, {"milk": 15}))
-    couriers = tuple(street.courier(f"c{k}", k % 2, capacity=Capacity(4_000)) for k in range(12))
+    couriers = tuple(street.courier(f"c{k}", k % 2, capacity=Capacity(4_000), max_trips=1) for k in range(12))
     orders = tuple(street.order(f"o{k}", 0.3 * k) for k in range(66))
     return Problem(sites, couriers, orders)
 
@@ -161,7 +161,7 @@ def test_while_orders_are_left_out_sub_problems_are_seeded_next_to_them(street: 
     xs = [1.0, 2.0, 9.0, 10.0, 11.0, 19.0, 20.0, 21.0, 10.5]  # the last one is left out, next to the middle route
     problem = Problem(
         (street.site(),),
-        tuple(street.courier(f"c{k}") for k in range(4)),
+        tuple(street.courier(f"c{k}", max_trips=1) for k in range(4)),
         tuple(street.order(f"o{k}", x) for k, x in enumerate(xs)),
     )
     matrix = street.matrix(problem)

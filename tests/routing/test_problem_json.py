@@ -135,16 +135,29 @@ def test_schema_file_is_generated_from_the_models() -> None:
         (lambda d: d["orders"][3].update(id="a/b"), "orders[3].id: String should match pattern"),
         (lambda d: d["sites"][0]["stock"].update({"bad item": 1}), "sites[0].stock.bad item"),
         (lambda d: d["couriers"][2].update(fixed_cost=MAX_FIXED_COST + 1), "couriers[2].fixed_cost"),
-        (lambda d: d["sites"][1].update(zone=[[60.16, 24.93], [60.18, 24.95], [60.16, 24.95], [60.18, 24.93]]),
-         "sites[1]: zone: invalid polygon (Self-intersection"),
-        (lambda d: d["orders"][5]["windows"][0].update(start="0001-01-01T10:00:00+00:00"),
-         "orders[5].windows[0]: end: a window is at most 28 days long"),
-        (lambda d: d["orders"][5].update(windows=[{"start": "9999-12-31T10:00:00+00:00",
-                                                  "end": "9999-12-31T11:00:00+00:00"}]),
-         "orders[5].windows[0].start: more than 14 days from the epoch"),
-        (lambda d: d.pop("epoch") and d["orders"][5].update(windows=[{"start": "0001-01-01T10:00:00+00:00",
-                                                                     "end": "0001-01-01T11:00:00+00:00"}]),
-         "orders[5].windows[0].start: more than 14 days from the problem's median window start"),
+        (
+            lambda d: d["sites"][1].update(zone=[[60.16, 24.93], [60.18, 24.95], [60.16, 24.95], [60.18, 24.93]]),
+            "sites[1]: zone: invalid polygon (Self-intersection",
+        ),
+        (
+            lambda d: d["orders"][5]["windows"][0].update(start="0001-01-01T10:00:00+00:00"),
+            "orders[5].windows[0]: end: a window is at most 28 days long",
+        ),
+        (
+            lambda d: d["orders"][5].update(
+                windows=[{"start": "9999-12-31T10:00:00+00:00", "end": "9999-12-31T11:00:00+00:00"}]
+            ),
+            "orders[5].windows[0].start: more than 14 days from the epoch",
+        ),
+        (
+            lambda d: (
+                d.pop("epoch")
+                and d["orders"][5].update(
+                    windows=[{"start": "0001-01-01T10:00:00+00:00", "end": "0001-01-01T11:00:00+00:00"}]
+                )
+            ),
+            "orders[5].windows[0].start: more than 14 days from the problem's median window start",
+        ),
     ],
 )
 def test_values_beyond_the_solver_s_bounds_are_refused_naming_the_field(

@@ -48,7 +48,7 @@ def test_second_window_used_when_first_is_missed(street: SimpleNamespace) -> Non
 
 
 def test_capacity_splits_routes(street: SimpleNamespace) -> None:
-    couriers = tuple(street.courier(f"c{k}", capacity=Capacity(2_500)) for k in range(2))
+    couriers = tuple(street.courier(f"c{k}", capacity=Capacity(2_500), max_trips=1) for k in range(2))
     problem = Problem((street.site(),), couriers, tuple(street.order(f"o{k}", k + 1.0) for k in range(4)))
     plan = solve(problem, street.matrix(problem), params=PARAMS)
     assert plan.is_complete() and plan.summary.routes == 2
@@ -119,7 +119,9 @@ def test_stock_orders_and_pickups_share_one_load(street: SimpleNamespace) -> Non
 
 
 def test_parallel_workers_return_the_best_plan(street: SimpleNamespace) -> None:
-    couriers = tuple(street.courier(f"c{k}", capacity=Capacity(3_000), fixed_cost=10_000) for k in range(4))
+    couriers = tuple(
+        street.courier(f"c{k}", capacity=Capacity(3_000), fixed_cost=10_000, max_trips=1) for k in range(4)
+    )
     problem = Problem((street.site(),), couriers, tuple(street.order(f"o{k}", k + 1.0) for k in range(8)))
     alone = solve(problem, street.matrix(problem), params=PARAMS)
     together = solve(problem, street.matrix(problem), params=replace(PARAMS, workers=3, decompose_parts=3))

@@ -25,7 +25,8 @@ def city(orders: int = 24, seed: int = 3) -> Problem:
         Site("fw", "forward_warehouse", WAREHOUSE, Window(7 * HOUR, 20 * HOUR), {"milk": 50}, zone=ZONE),
     )
     couriers = tuple(
-        Courier(f"bike-{k}", k % 2, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000, items=40)) for k in range(6)
+        Courier(f"bike-{k}", k % 2, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000, items=40), max_trips=1)
+        for k in range(6)
     )
     made = []
     for k in range(orders):

@@ -27,6 +27,7 @@ def held(desk: PromiseDesk) -> dict[str, Offer]:
     assert isinstance(desk.holds, MemoryHolds)
     return desk.holds.offers
 
+
 def before_start(morning: SimpleNamespace) -> LivePlan:
     return live_at(morning.problem, morning.matrix, morning.plan, 8 * HOUR - 300)
 

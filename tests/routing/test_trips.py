@@ -1,0 +1,170 @@
+"""Multi-trip days on street problems: reloads, ready times, picking, breaks and working limits, each as the
+solver plans it and as the plan checker re-times it."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import replace
+from types import SimpleNamespace
+
+from routing import Capacity, Problem, Reason, SolveParams, Window, solve
+from routing.model import Break, Picking
+from routing.plan import Plan
+from routing.plan_json import EditedRoute
+from routing.timing import StopRef
+from scheduling.check import ViolationKind, check_routes
+
+PARAMS = SolveParams(time_limit_s=60, solution_limit=200, metaheuristic="GREEDY_DESCENT")
+HOUR = 3600
+
+
+def trip_loads(problem: Problem, plan: Plan) -> list[int]:
+    """Grams each trip of the plan carries out of the site, recomputed from its stops."""
+    loads: Counter[tuple[int, int]] = Counter()
+    for route in plan.routes:
+        for stop in route.stops:
+            loads[(route.courier, stop.trip)] += problem.orders[stop.order].weight_g
+    return list(loads.values())
+
+
+def test_one_courier_makes_three_trips_when_one_cannot_carry_all(street: SimpleNamespace) -> None:
+    site = street.site(reload_s=120)
+    orders = tuple(street.order(f"o{k}", 1.0 + k % 3, weight_g=1_000) for k in range(6))
+    problem = Problem((site,), (street.courier(capacity=Capacity(2_000)),), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.is_complete() and plan.summary.routes == 1
+    route = plan.routes[0]
+    assert len(route.trips) >= 3 and plan.summary.trips == len(route.trips)
+    assert max(trip_loads(problem, plan)) <= 2_000
+    for before, after in zip(route.trips, route.trips[1:], strict=False):
+        assert after.depart_s >= before.back_s + 120  # reloading at the site between trips
+    assert check_routes(problem, street.matrix(problem), _edited(plan)).ok
+
+
+def test_ready_time_puts_an_order_on_a_later_trip(street: SimpleNamespace) -> None:
+    late = street.order("late", 1.0, ready_s=HOUR)
+    orders = (street.order("early", 2.0, 0, 1_000), late)
+    problem = Problem((street.site(),), (street.courier(),), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.is_complete()
+    (route,) = plan.routes
+    trip_of = {s.order: s.trip for s in route.stops}
+    assert trip_of[0] != trip_of[1]  # waiting for "late" would miss "early"'s window
+    assert route.trips[trip_of[1]].depart_s >= HOUR
+
+
+def test_ready_too_late_for_every_window_is_explained(street: SimpleNamespace) -> None:
+    orders = (street.order("o", 1.0, 0, HOUR, ready_s=2 * HOUR),)
+    problem = Problem((street.site(),), (street.courier(),), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert [u.reason for u in plan.unassigned] == [Reason.NOT_READY_IN_TIME]
+
+
+def test_picking_capacity_delays_the_second_trip(street: SimpleNamespace) -> None:
+    site = street.site(picking=Picking(pickers=1, start_s=0, order_s=600))
+    orders = tuple(street.order(f"o{k}", 1.0, 0, 4 * HOUR) for k in range(4))
+    courier = street.courier(capacity=Capacity(2_000))
+    problem = Problem((site,), (courier,), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.is_complete()
+    trips = plan.routes[0].trips
+    assert len(trips) == 2
+    assert trips[0].depart_s >= 1_200 and trips[1].depart_s >= 2_400  # two baskets picked per trip, 600 s each
+
+
+def test_stock_is_shared_across_trips(street: SimpleNamespace) -> None:
+    site = street.site(stock={"milk": 3})
+    orders = tuple(street.order(f"o{k}", 1.0 + k) for k in range(5))
+    problem = Problem((site,), (street.courier(capacity=Capacity(1_000)),), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.summary.orders_served == 3
+    assert {u.reason for u in plan.unassigned} == {Reason.NO_STOCK}
+
+
+def test_break_is_taken_inside_its_window(street: SimpleNamespace) -> None:
+    brk = Break(Window(1_000, 1_200), 900)
+    courier = street.courier(breaks=(brk,))
+    orders = tuple(street.order(f"o{k}", 1.0 + k, 0, 4 * HOUR, service_s=300) for k in range(4))
+    problem = Problem((street.site(),), (courier,), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.is_complete()
+    ((start, end),) = plan.routes[0].breaks
+    assert 1_000 <= start <= 1_200 and end - start == 900
+    for stop in plan.routes[0].stops:  # no service overlaps the break
+        assert stop.departure_s <= start or stop.start_s >= end
+
+
+def test_max_duration_leaves_an_order_out_with_its_reason(street: SimpleNamespace) -> None:
+    courier = street.courier(max_duration_s=1_000)
+    orders = (street.order("near", 1.0), street.order("far", 8.0))  # 1,600 s there and back
+    problem = Problem((street.site(),), (courier,), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert [r.orders for r in plan.routes] == [(0,)]
+    assert [(u.order, u.reason) for u in plan.unassigned] == [(1, Reason.OVER_WORKING_TIME)]
+
+
+def test_max_distance_holds_over_all_trips(street: SimpleNamespace) -> None:
+    courier = street.courier(capacity=Capacity(1_000), max_distance_m=7_000)
+    orders = tuple(street.order(f"o{k}", 1.0 + k) for k in range(3))  # 2, 4 and 6 km round trips
+    problem = Problem((street.site(),), (courier,), orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.summary.distance_m <= 7_000 and plan.summary.orders_served == 2
+
+
+def test_zero_fixed_costs_minimise_distance_alone(street: SimpleNamespace) -> None:
+    couriers = tuple(street.courier(f"c{k}", max_trips=1, capacity=Capacity(2_000)) for k in range(3))
+    orders = (street.order("a", -3.0), street.order("b", 3.0))
+    problem = Problem((street.site(),), couriers, orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS)
+    assert plan.summary.distance_m == 12_000  # one route out and back each way costs the same as two
+
+
+def test_exact_costs_at_seed_0_on_a_small_multi_trip_problem(street: SimpleNamespace) -> None:
+    site = street.site(reload_s=60)
+    couriers = (street.courier("a", capacity=Capacity(2_000)), street.courier("b", capacity=Capacity(2_000)))
+    orders = tuple(street.order(f"o{k}", (-1) ** k * (1.0 + k), 0, 3 * HOUR) for k in range(6))
+    problem = Problem((site,), couriers, orders)
+    plan = solve(problem, street.matrix(problem), params=PARAMS, seed=0)
+    assert plan.is_complete()
+    # the optimum: 3 + 5 (10 km), 4 + 6 (12 km), and 1 with 2 on the way (6 km, the same as apart)
+    assert (plan.summary.distance_m, plan.summary.trips, plan.summary.routes) == (28_000, 3, 2)
+
+
+def _edited(plan: Plan) -> list[EditedRoute]:
+    routes = []
+    for r in plan.routes:
+        stops = tuple((s.order, s.kind) for s in r.stops)
+        reloads = tuple(k for k in range(1, len(r.stops)) if r.stops[k].trip != r.stops[k - 1].trip)
+        routes.append(EditedRoute(r.courier, r.site, stops, reloads))
+    return routes
+
+
+def test_checker_finds_each_new_violation_in_a_hand_edited_plan(street: SimpleNamespace) -> None:
+    courier = street.courier(
+        capacity=Capacity(1_500), max_trips=2, max_duration_s=1_500, breaks=(Break(Window(100, 150), 600),)
+    )
+    orders = (
+        street.order("a", 1.0),
+        street.order("b", 2.0),
+        street.order("c", 3.0, 0, 1_500, ready_s=1_700),
+        street.order("d", 4.0),
+    )
+    problem = Problem((street.site(),), (courier,), orders)
+    matrix = street.matrix(problem)
+    stops: tuple[StopRef, ...] = ((0, "delivery"), (1, "delivery"), (3, "delivery"), (2, "delivery"))
+    report = check_routes(problem, matrix, [EditedRoute(0, 0, stops, (1, 3))])
+    kinds = {v.kind for v in report.violations}
+    assert {
+        ViolationKind.TRIP_OVER_CAPACITY,
+        ViolationKind.TOO_MANY_TRIPS,
+        ViolationKind.NOT_READY,
+        ViolationKind.BREAK_MISSED,
+        ViolationKind.OVER_DURATION,
+    } <= kinds
+    ok = check_routes(problem, matrix, [EditedRoute(0, 0, ((0, "delivery"), (1, "delivery")), ())])
+    assert ViolationKind.OVER_DISTANCE not in {v.kind for v in ok.violations}
+    far = replace(courier, max_distance_m=1_000)
+    problem = replace(problem, couriers=(far,))
+    assert ViolationKind.OVER_DISTANCE in {
+        v.kind for v in check_routes(problem, matrix, [EditedRoute(0, 0, stops[:1], ())]).violations
+    }
