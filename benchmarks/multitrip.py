@@ -30,9 +30,10 @@ PyVRP's model (0.14.1) and how it is made to match lastmile's:
 - ``Client.release_time`` bounds the start of a trip's loading at the depot; with the shift it is the release time
   itself, and a trip leaves at ``max(back + R, release)`` in both models.
 - ``VehicleType.reload_depots=[0]`` with ``max_reloads`` left unlimited; clients are optional (``required=False``).
-- Loads are scaled by ``SCALE`` as times and distances are: PyVRP caps its penalty per unit of excess load
-  (``PenaltyParams.max_penalty``), which in demand units stays far below a prize, so that its search would carry
-  overloaded trips rather than leave customers out.
+- PyVRP caps its penalty per unit of excess load (``PenaltyParams.max_penalty``, default 1e5), which in demand units
+  stays far below a prize, so that its search would carry overloaded trips rather than leave customers out: the cap
+  is raised to ``MAX_PENALTY``. Higher caps (1e7, 1e8), or the loads scaled by ``SCALE``, made one of PyVRP's
+  local-search calls run for minutes past its time limit on c1_2_1 at 15 s.
 
 The two models then agree on feasibility. What still differs: lastmile models each courier with a bounded number
 of trips (:mod:`routing.trips`) where PyVRP has no bound, lastmile's time limit covers building its model where
@@ -46,11 +47,13 @@ import argparse
 import importlib.util
 import itertools
 import math
+import multiprocessing
 import random
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,7 +184,7 @@ def pyvrp_data(problem: Problem, matrix: Matrix) -> pyvrp.ProblemData:
         clients.append(
             pyvrp.Client(
                 location=problem.delivery_node(o),
-                delivery=[order.weight_g * SCALE],
+                delivery=[order.weight_g],
                 service_duration=order.service_s,
                 tw_early=window.start_s + lag,
                 tw_late=window.end_s + lag,
@@ -192,7 +195,7 @@ def pyvrp_data(problem: Problem, matrix: Matrix) -> pyvrp.ProblemData:
         )
     vehicles = pyvrp.VehicleType(
         num_available=len(problem.couriers),
-        capacity=[courier.capacity.weight_g * SCALE],
+        capacity=[courier.capacity.weight_g],
         start_depot=0,
         end_depot=0,
         fixed_cost=courier.fixed_cost,
@@ -214,6 +217,10 @@ def pyvrp_data(problem: Problem, matrix: Matrix) -> pyvrp.ProblemData:
     )
 
 
+PYVRP_GRACE = 3  # PyVRP's run is killed after this many times the time limit (a local search that does not return)
+MAX_PENALTY = 1e6  # PyVRP's cap on its penalty per unit of excess load (default 1e5)
+
+
 def solve_pyvrp(problem: Problem, matrix: Matrix, nodes: Sequence[int], time_limit_s: float, seed: int) -> Days:
     """Solve :func:`pyvrp_data` of ``problem`` with PyVRP for ``time_limit_s`` of search; returns the days of the
     best solution (feasible or not) as instance nodes. Raises ``ImportError`` if PyVRP is not installed."""
@@ -221,7 +228,8 @@ def solve_pyvrp(problem: Problem, matrix: Matrix, nodes: Sequence[int], time_lim
     from pyvrp.stop import MaxRuntime
 
     data = pyvrp_data(problem, matrix)
-    best = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False).best
+    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=MAX_PENALTY))
+    best = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False, params=params).best
     days: Days = []
     for route in best.routes():
         visits = [(a.trip, nodes[problem.delivery_node(a.idx)]) for a in route.schedule() if a.is_client()]
@@ -254,6 +262,7 @@ class Comparison:
     lastmile: TripsCheckResult
     pyvrp: TripsCheckResult
     lastmile_status: str = ""
+    pyvrp_returned: bool = True
 
     @property
     def gap_pct(self) -> float | None:
@@ -269,16 +278,28 @@ def compare(mt: MultiTrip, time_limit_s: float, seed: int) -> Comparison:
     customers = range(1, len(mt.instance.x))
     servable = sum(check_multitrip(mt, [[[i]]]).feasible for i in customers)
     ours, stats = solve_lastmile(problem, matrix, nodes, SolveParams(time_limit_s=time_limit_s), seed)
-    theirs = solve_pyvrp(problem, matrix, nodes, time_limit_s, seed)
+    theirs = _bounded(partial(solve_pyvrp, problem, matrix, nodes, time_limit_s, seed), PYVRP_GRACE * time_limit_s)
     return Comparison(
         mt.instance.name,
         len(customers),
         servable,
         mt.fleet,
         check_multitrip(mt, ours),
-        check_multitrip(mt, theirs),
+        check_multitrip(mt, theirs or []),
         f"{stats.status}, {stats.solutions} solutions in {stats.wall_s:.1f} s",
+        theirs is not None,
     )
+
+
+def _bounded(job: Callable[[], Days], wait_s: float) -> Days | None:
+    """``job()`` in a forked process, or ``None`` if it has not returned after ``wait_s`` (then it is killed)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        pending = pool.apply_async(job)
+        try:
+            return pending.get(wait_s)
+        except multiprocessing.TimeoutError:
+            return None
 
 
 def _cells(check: TripsCheckResult) -> str:
@@ -306,6 +327,12 @@ def report(rows: Sequence[Comparison], time_limit_s: float, seed: int) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
+        if not r.pyvrp_returned:
+            lines.append(
+                f"| {r.instance} | {r.customers} ({r.servable}) | {r.fleet} | {_cells(r.lastmile)} "
+                f"| no result: PyVRP's search did not return within {PYVRP_GRACE:g} × the limit | | | | - |"
+            )
+            continue
         gap = "-" if r.gap_pct is None else f"{r.gap_pct:+.2f}"
         if r.gap_pct is not None and r.lastmile.served != r.pyvrp.served:
             gap = f"({gap})"
@@ -313,13 +340,15 @@ def report(rows: Sequence[Comparison], time_limit_s: float, seed: int) -> str:
             f"| {r.instance} | {r.customers} ({r.servable}) | {r.fleet} | {_cells(r.lastmile)} | {_cells(r.pyvrp)} "
             f"| {gap} |"
         )
-    ours, theirs = sum(r.lastmile.served for r in rows), sum(r.pyvrp.served for r in rows)
-    fewer = sum(r.lastmile.served < r.pyvrp.served for r in rows)
-    level = [r.gap_pct for r in rows if r.gap_pct is not None and r.lastmile.served == r.pyvrp.served]
+    both = [r for r in rows if r.pyvrp_returned]
+    ours, theirs = sum(r.lastmile.served for r in both), sum(r.pyvrp.served for r in both)
+    fewer = sum(r.lastmile.served < r.pyvrp.served for r in both)
+    level = [r.gap_pct for r in both if r.gap_pct is not None and r.lastmile.served == r.pyvrp.served]
     mean = sum(level) / len(level) if level else None
     lines += [
         "",
-        f"- served: lastmile {ours}, PyVRP {theirs} (lastmile serves fewer on {fewer} of {len(rows)} instances)",
+        f"- served, on the {len(both)} instances where PyVRP returned: lastmile {ours}, PyVRP {theirs} (lastmile "
+        f"serves fewer on {fewer})",
         "- mean gap where both are feasible and serve as many: "
         + ("-" if mean is None else f"{mean:+.2f} % over {len(level)} instances"),
         f"- targets: lastmile serves at least as many customers: {'met' if ours >= theirs else 'NOT met'}; drives at "

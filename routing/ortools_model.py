@@ -33,7 +33,7 @@ from routing.picking import site_ready_times
 from routing.timing import StopRef, split_trips
 from routing.trips import trip_slots
 
-__all__ = ["RoutingModel", "SearchResult"]
+__all__ = ["RoutingModel", "SearchResult", "Wave"]
 
 _BIG = 10**15
 
@@ -62,9 +62,24 @@ class SearchResult:
         return left_out(self.routes, orders)
 
 
+@dataclass(frozen=True)
+class Wave:
+    """A model of one more trip per courier, for building a first multi-trip plan wave by wave: each courier leaves
+    no earlier than ``free_s`` (back from its last trip and reloaded), ready times come from the site schedules of
+    ``picked_among`` (all the orders of the plan being built), a trip lasts at most ``span_s``, is back by
+    ``until_s``, and its span costs one per second (so that trips stay short and leave time for the next wave);
+    breaks are left to the full model."""
+
+    free_s: Mapping[int, int]
+    picked_among: Sequence[int]
+    span_s: Mapping[int, int]
+    until_s: Mapping[int, int]
+
+
 class RoutingModel:
     """An OR-Tools model of ``orders`` (indices) served by ``couriers`` (indices) of ``problem`` (with
-    ``one_trip``, every courier makes at most one trip; with ``max_wait_s``, no wait at a stop is longer)."""
+    ``one_trip``, every courier makes at most one trip; with ``max_wait_s``, no wait at a stop is longer; with
+    ``wave``, one trip each as :class:`Wave` says)."""
 
     def __init__(
         self,
@@ -77,13 +92,13 @@ class RoutingModel:
         *,
         one_trip: bool = False,
         max_wait_s: int | None = None,
+        wave: Wave | None = None,
     ) -> None:
         self.problem, self.couriers, self.orders = problem, list(couriers), list(orders)
-        self.max_wait_s = max_wait_s
+        self.max_wait_s, self.wave = max_wait_s, wave
         self.allowed, self.penalty = allowed, penalty
-        slots = (
-            {c: 1 for c in self.couriers} if one_trip else trip_slots(problem, matrix, self.couriers, orders, allowed)
-        )
+        single = one_trip or wave is not None
+        slots = {c: 1 for c in self.couriers} if single else trip_slots(problem, matrix, self.couriers, orders, allowed)
         self._trips = [(c, k) for c in self.couriers for k in range(slots[c])]  # vehicle -> (courier, trip)
         self._vehicles_of: dict[int, list[int]] = {}
         for v, (c, _) in enumerate(self._trips):
@@ -137,11 +152,16 @@ class RoutingModel:
         self.horizon = horizon
         routing.AddDimensionWithVehicleTransits([time_cb[c.profile] for c in cs], horizon, horizon, False, "time")
         self.time = routing.GetDimensionOrDie("time")
-        for v, c in enumerate(cs):
+        for v, (c, (courier, _)) in enumerate(zip(cs, self._trips, strict=True)):
             opening = problem.sites[c.site].opening
-            self.time.CumulVar(routing.Start(v)).SetRange(max(c.shift.start_s, opening.start_s), c.shift.end_s)
+            earliest = max(c.shift.start_s, opening.start_s, self.wave.free_s.get(courier, 0) if self.wave else 0)
+            self.time.CumulVar(routing.Start(v)).SetRange(min(earliest, c.shift.end_s), c.shift.end_s)
             self.time.CumulVar(routing.End(v)).SetMax(c.shift.end_s)
             routing.AddVariableMinimizedByFinalizer(self.time.CumulVar(routing.End(v)))
+            if self.wave is not None:
+                self.time.SetSpanCostCoefficientForVehicle(1, v)
+                self.time.SetSpanUpperBoundForVehicle(self.wave.span_s[courier], v)
+                self.time.CumulVar(routing.End(v)).SetMax(min(c.shift.end_s, self.wave.until_s[courier]))
         self._add_loads(cs)
         for k, stop in enumerate(self._stops):
             if stop is not None:
@@ -192,7 +212,6 @@ class RoutingModel:
                 solver.Add(load.EndExpr() == start)
                 days.append(trip)
                 loads.append(load)
-                routing.AddVariableMaximizedByFinalizer(start)
             solver.Add(solver.DisjunctiveConstraint(days, f"trips of {courier.id}"))
             reloading[c] = loads
         return reloading
@@ -200,7 +219,8 @@ class RoutingModel:
     def _add_ready_times(self, allowed: Mapping[int, Sequence[int]]) -> None:
         """A trip leaves no earlier than the ready time of every stock basket it carries."""
         problem, routing = self.problem, self.routing
-        picked = site_ready_times(problem, {o: allowed[o] for o in self.orders})
+        among = self.wave.picked_among if self.wave else self.orders
+        picked = site_ready_times(problem, {o: allowed[o] for o in among})
         own = {o: problem.orders[o].ready_s for o in self.orders if problem.orders[o].ready_s is not None}
         if not own and not any(picked.values()):
             return
@@ -214,7 +234,7 @@ class RoutingModel:
             site_vehicles.setdefault(self.problem.couriers[c].site, []).append(v)
         for site, times in picked.items():
             for o, at in times.items():
-                if o in own or site not in site_vehicles:
+                if o in own or site not in site_vehicles or (o, "delivery") not in self._node_of:
                     continue
                 index = self.manager.NodeToIndex(self._node_of[(o, "delivery")])
                 here = solver.IsMemberVar(routing.VehicleVar(index), site_vehicles[site])
@@ -257,7 +277,7 @@ class RoutingModel:
         self._break_copies: list = []
         for c, vehicles in self._vehicles_of.items():
             breaks = self.problem.couriers[c].breaks
-            if not breaks:
+            if not breaks or self.wave is not None:
                 continue
             starts = [solver.IntVar(b.window.start_s, b.window.end_s, f"break start {c}") for b in breaks]
             intervals = [
@@ -266,7 +286,6 @@ class RoutingModel:
             ]
             self._break_vars[c] = starts
             for start in starts:
-                routing.AddVariableMinimizedByFinalizer(start)
                 routing.AddToAssignment(start)
             visits = [int(service[self.manager.IndexToNode(index)]) for index in range(routing.Size())]
             for v in vehicles:

@@ -18,6 +18,7 @@ from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.ruin_recreate import ruin_and_recreate
+from routing.waves import by_waves
 
 _ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route count
 _RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
@@ -87,8 +88,8 @@ def first_search(
     scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline, progress: Progress | None
 ) -> SearchResult | None:
     """A first solution of the scope's orders on ``couriers`` and the metaheuristic, for the first-search share of
-    the time; with more than one trip for a courier, local search from the empty plan instead of a first
-    solution."""
+    the time; with more than one trip for a courier, local search from a plan built by :func:`routing.waves.by_waves`
+    instead (or one trip per courier, or the empty plan, when the model cannot read it)."""
     if not scope.orders:
         return None
     model = scope.model(couriers)
@@ -96,13 +97,37 @@ def first_search(
     report = reporter("search", deadline, progress)
     if model.trip_slots == len(couriers):
         return model.search(params, deadline.remaining() * share, on_solution=report)
-    # OR-Tools' first-solution heuristics do not see the constraints that order a courier's trips (the solution they
-    # build fails as a whole), its local search checks every move against them: it starts from the first solution
-    # of one trip per courier, or from the empty plan if there is none
+    # OR-Tools' first-solution heuristics do not see the constraints that order a courier's trips (the plan they
+    # build fails as a whole), its local search checks every move against them: it starts from a plan built wave by
+    # wave, else from the first solution of one trip per courier, else from the empty plan
     limit = Deadline(deadline.remaining() * share)
+    waves = by_waves(
+        scope.problem,
+        scope.matrix,
+        couriers,
+        scope.orders,
+        scope.allowed,
+        scope.penalty,
+        params,
+        limit,
+        scope.max_wait_s,
+    )
+    if waves is not None and (found := _from(model, waves, params, limit, report)) is not None:
+        return found
     one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())
-    start = one_trip.routes if one_trip is not None else {}
-    return model.search(params, limit.remaining(), initial=start, on_solution=report) or one_trip
+    start = one_trip or SearchResult({}, 0, 0, "EMPTY")
+    return _from(model, start, params, limit, report) or one_trip
+
+
+def _from(
+    model: RoutingModel,
+    start: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    report: Callable[[int], None] | None,
+) -> SearchResult | None:
+    """Local search on ``model`` from ``start``'s routes; ``None`` if the model cannot read them."""
+    return model.search(params, deadline.remaining(), initial=start.routes, reloads=start.reloads, on_solution=report)
 
 
 def eliminate_routes(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from routing.errors import InputError
@@ -16,12 +16,14 @@ __all__ = ["EditedRoute", "plan_to_geojson", "plan_to_json", "routes_from_json"]
 @dataclass(frozen=True)
 class EditedRoute:
     """A route as a person wrote it: courier, site and stops ``(order, kind)`` in order, no times; ``reloads``
-    are the positions where a new trip starts (from each stop's ``trip``)."""
+    are the positions where a new trip starts (from each stop's ``trip``); ``breaks`` where each of the courier's
+    breaks is taken, as :func:`routing.timing.time_route` takes them (``None``: wherever they first fit)."""
 
     courier: int
     site: int
     stops: tuple[tuple[int, Literal["pickup", "delivery"]], ...]
     reloads: tuple[int, ...] = ()
+    breaks: tuple[int, ...] | None = None
 
 
 def _clock(problem: Problem, seconds: int) -> str | int:
@@ -122,6 +124,39 @@ def _index(ids: dict[str, int], value: Any, where: str, kind: str) -> int:
     return ids[value]
 
 
+def _seconds(problem: Problem, value: Any) -> int | None:
+    """A plan time (ISO 8601 with the problem's epoch, or seconds) in seconds, or ``None`` if it is not one."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and problem.epoch is not None:
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return int((at - problem.epoch).total_seconds()) if at.tzinfo is not None else None
+    return None
+
+
+def _break_positions(problem: Problem, route: dict[str, Any], count: int) -> tuple[int, ...] | None:
+    """Where the plan took each break: before the first stop that starts after it, before the last return
+    (``len``) or after it (``len + 1``); ``None`` unless the route gives a time for every break and stop."""
+    breaks, stops = route.get("breaks"), route.get("stops", [])
+    if not isinstance(breaks, list) or len(breaks) != count or count == 0:
+        return None
+    starts = [_seconds(problem, b.get("start")) if isinstance(b, dict) else None for b in breaks]
+    begins = [_seconds(problem, s.get("start")) for s in stops]
+    back = _seconds(problem, route.get("end"))
+    if any(t is None for t in [*starts, *begins, back]):
+        return None
+    positions = []
+    for at in starts:
+        later = [k for k, begin in enumerate(begins) if begin is not None and at is not None and begin > at]
+        positions.append(
+            later[0] if later else len(stops) if at is not None and back is not None and at < back else len(stops) + 1
+        )
+    return tuple(positions)
+
+
 def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
     """Read the routes of a plan in the format :func:`plan_to_json` writes (times are ignored: only the courier,
     its site, the order of the stops and their trips count), e.g. one a dispatcher edited by hand.
@@ -158,5 +193,6 @@ def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:
             stops.append((order, kind))
             trips.append(trip)
         reloads = tuple(k for k in range(1, len(trips)) if trips[k] != trips[k - 1])
-        edited.append(EditedRoute(courier, home, tuple(stops), reloads))
+        breaks = _break_positions(problem, route, len(problem.couriers[courier].breaks))
+        edited.append(EditedRoute(courier, home, tuple(stops), reloads, breaks))
     return edited

@@ -163,8 +163,8 @@ def time_route(
     The first trip leaves at ``depart_s`` if given; otherwise at the latest of shift start, site opening and
     ``not_before_s`` (the current time in a live plan), delayed by any wait at its first stop. With ``leave_late``
     or a courier's ``max_duration_s``, each trip not fixed so is delayed further, as long as that takes from the
-    waits at its stops without a stop late nor a later return (unless a break falls inside it): the courier waits
-    at the site, not at a door, and works no longer than it must; but its stops move towards their window ends.
+    waits at its stops (before any break on the way) without a stop late nor a later return: the courier waits at
+    the site, not at a door, and works no longer than it must; but its stops move towards their window ends.
     """
     late = leave_late or problem.couriers[courier].max_duration_s is not None
     return _walk(
@@ -182,8 +182,9 @@ def time_route(
 
 
 def _leave_later(problem: Problem, stops: Sequence[Stop]) -> tuple[int, list[Stop]]:
-    """A trip's stops with its departure delayed as much as it can be without a stop later than its window (or
-    later at all, if it already is) nor the return: the courier waits at the site instead of at the stops.
+    """A trip's first stops with its departure delayed as much as it can be without a stop later than its window
+    (or later at all, if it already is) nor the time the courier leaves the last of them: the courier waits at the
+    site instead of at the stops.
     Returns the delay and the stops. A delay ``d`` at the departure is ``max(0, d - waits so far)`` at a stop."""
     delay, waited = None, 0
     for stop in stops:
@@ -243,11 +244,13 @@ def _walk(
         leave = clock if fixed else max(clock, ready_s)
         waits.append(leave - clock)
         load = sum(problem.orders[o].weight_g for o in baskets)
-        trip_m, breaks_before = 0, len(day.taken)
+        trip_m, first_break = 0, len(trip)  # the stops before a break on the way may move; the break holds the rest
         for k, ((o, kind), nxt) in enumerate(zip(trip, nodes, strict=True)):
             order = problem.orders[o]
             if k > 0:
+                taken = len(day.taken)
                 clock = day.on_the_way(position, clock, clock + int(dur[node, nxt]))
+                first_break = k if len(day.taken) > taken and first_break == len(trip) else first_break
             arrival = (leave if k == 0 else clock) + int(dur[node, nxt])
             begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))
             if k == 0 and not fixed:
@@ -261,8 +264,9 @@ def _walk(
             position += 1
         if not trip:
             leave = clock
-        elif later and not fixed and len(day.taken) == breaks_before:
-            delay, timed[-len(trip) :] = _leave_later(problem, timed[-len(trip) :])
+        elif later and not fixed:
+            head = len(timed) - len(trip)
+            delay, timed[head : head + first_break] = _leave_later(problem, timed[head : head + first_break])
             leave += delay
         last = t == len(legs) - 1
         home = c.last_site if last else c.site

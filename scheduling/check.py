@@ -172,7 +172,13 @@ def check_routes(problem: Problem, matrix: Matrix, routes: Sequence[EditedRoute]
     picked = {site: pick_schedule(problem, site, orders) for site, orders in at_site.items()}
     timed = tuple(
         time_route(
-            problem, matrix, r.courier, r.stops, reloads=r.reloads, ready=picked[problem.couriers[r.courier].site]
+            problem,
+            matrix,
+            r.courier,
+            r.stops,
+            reloads=r.reloads,
+            breaks=r.breaks,
+            ready=picked[problem.couriers[r.courier].site],
         )
         for r in routes
     )

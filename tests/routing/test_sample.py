@@ -8,6 +8,8 @@ from pathlib import Path
 from benchmarks.sample_problem import SOLD_OUT
 from geo import RoadGraphProvider, points_in_zone, zone_polygon
 from routing import Reason, SolveParams, load_problem, solve
+from routing.plan_json import plan_to_json, routes_from_json
+from scheduling.check import check_routes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -15,8 +17,12 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def test_sample_problem_is_served_except_the_sold_out_item() -> None:
     problem = load_problem(DATA / "sample_problem.json")
     matrix = RoadGraphProvider(DATA / "helsinki.osm.pbf").matrix(problem.locations(), ["bike", "car"])
-    params = SolveParams(time_limit_s=600, solution_limit=300, metaheuristic="GREEDY_DESCENT", ruin_iterations=10)
+    # multi-trip days (30 kg bikes, store picking, breaks): each search stops after 100 solutions, one elimination try
+    params = SolveParams(time_limit_s=600, solution_limit=100, metaheuristic="GREEDY_DESCENT", elimination_tries=1)
     plan = solve(problem, matrix, params=params)
+    assert plan.summary.trips > plan.summary.routes  # bikes come back and reload
+    assert all(len(r.breaks) == len(problem.couriers[r.courier].breaks) for r in plan.routes)
+    assert check_routes(problem, matrix, routes_from_json(problem, plan_to_json(problem, plan))).ok
     sold_out = {o for o, order in enumerate(problem.orders) if SOLD_OUT in order.items}
     assert sold_out and {u.order for u in plan.unassigned} == sold_out
     assert Counter(u.reason for u in plan.unassigned) == {Reason.NO_STOCK: len(sold_out)}

@@ -8,10 +8,15 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 from routing import Capacity, Problem, Reason, SolveParams, Window, solve
+from routing.deadline import Deadline
+from routing.eligibility import eligibility
 from routing.model import Break, Picking
+from routing.picking import home_sites, pick_schedule
 from routing.plan import Plan
 from routing.plan_json import EditedRoute
-from routing.timing import StopRef
+from routing.solve import _penalties
+from routing.timing import StopRef, time_route
+from routing.waves import by_waves
 from scheduling.check import ViolationKind, check_routes
 
 PARAMS = SolveParams(time_limit_s=60, solution_limit=200, metaheuristic="GREEDY_DESCENT")
@@ -168,3 +173,37 @@ def test_checker_finds_each_new_violation_in_a_hand_edited_plan(street: SimpleNa
     assert ViolationKind.OVER_DISTANCE in {
         v.kind for v in check_routes(problem, matrix, [EditedRoute(0, 0, stops[:1], ())]).violations
     }
+
+
+def test_leaving_late_moves_the_wait_from_the_door_to_the_site(street: SimpleNamespace) -> None:
+    orders = (street.order("any", 1.0), street.order("later", 2.0, 2_000, 3_000))
+    problem = Problem((street.site(),), (street.courier(),), orders)
+    stops: tuple[StopRef, ...] = ((0, "delivery"), (1, "delivery"))
+    early = time_route(problem, street.matrix(problem), 0, stops).route
+    late = time_route(problem, street.matrix(problem), 0, stops, leave_late=True).route
+    assert [(s.arrival_s, s.start_s) for s in early.stops] == [(100, 100), (200, 2_000)]
+    assert [(s.arrival_s, s.start_s) for s in late.stops] == [(1_900, 1_900), (2_000, 2_000)]
+    assert late.end_s == early.end_s and late.start_s == 1_800
+
+
+def test_each_store_picks_its_own_orders_first(street: SimpleNamespace) -> None:
+    picking = Picking(pickers=1, start_s=0, order_s=600)
+    sites = (street.site("west", -5.0, picking=picking), street.site("east", 5.0, picking=picking))
+    orders = (street.order("e1", 4.0, 2_000, 9_000), street.order("w1", -4.0, 3_000, 9_000), street.order("e0", 6.0))
+    problem = Problem(sites, (street.courier("a", 0), street.courier("b", 1)), orders)
+    assert home_sites(problem, range(3)) == {0: 1, 1: 0, 2: 1}
+    # at the east store its own two baskets go first, earliest window first; the west one after them
+    assert pick_schedule(problem, 1, range(3)) == {2: 600, 0: 1_200, 1: 1_800}
+    assert pick_schedule(problem, 0, range(3)) == {1: 600, 2: 1_200, 0: 1_800}
+
+
+def test_waves_build_a_first_plan_of_several_trips(street: SimpleNamespace) -> None:
+    orders = tuple(street.order(f"o{k}", 1.0 + k) for k in range(4))
+    problem = Problem((street.site(reload_s=60),), (street.courier(capacity=Capacity(2_000)),), orders)
+    matrix = street.matrix(problem)
+    able = eligibility(problem, matrix)
+    penalty = _penalties(problem, matrix, PARAMS)
+    start = by_waves(problem, matrix, [0], able.servable, dict(enumerate(able.couriers)), penalty, PARAMS, Deadline(60))
+    assert start is not None and start.served() == 4 and len(start.reloads[0]) == 1  # two trips of two
+    timed = time_route(problem, matrix, 0, start.routes[0], reloads=start.reloads[0])
+    assert timed.on_time and timed.route.trips[1].depart_s >= timed.route.trips[0].back_s + 60
