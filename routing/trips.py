@@ -29,6 +29,8 @@ def trip_slots(
     allowed: Mapping[int, Sequence[int]],
 ) -> dict[int, int]:
     """Trips per courier of ``couriers`` for a model of ``orders`` (``allowed``: the couriers of each)."""
+    if all(problem.couriers[c].trip_limit == 1 for c in couriers):
+        return dict.fromkeys(couriers, 1)
     mine: dict[int, list[int]] = {c: [] for c in couriers}
     for o in orders:
         for c in allowed[o]:
