@@ -414,6 +414,11 @@ class RoutingModel:
         counter.on_solution, counter.stop, counter.count = on_solution, stop_when_all_served, 0
         if initial is not None:
             start = routing.ReadAssignmentFromRoutes(self._node_routes(initial, reloads or {}), True)
+            if start is None and reloads:
+                # reading several trips back can fail where propagation alone cannot place the breaks and trips of
+                # a courier: start from each courier's first trip, the local search puts the other orders back
+                first = {c: list(stops[: (reloads.get(c) or (len(stops),))[0]]) for c, stops in initial.items()}
+                start = routing.ReadAssignmentFromRoutes(self._node_routes(first, {}), True)
             solution = routing.SolveFromAssignmentWithParameters(start, search) if start else None
         else:
             solution = routing.SolveWithParameters(search)
