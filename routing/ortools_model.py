@@ -30,7 +30,7 @@ from routing.model import Problem, Window
 from routing.params import SolveParams
 from routing.partition import left_out
 from routing.picking import site_ready_times
-from routing.timing import StopRef, split_trips
+from routing.timing import StopRef, break_position, split_trips
 from routing.trips import trip_slots
 
 __all__ = ["RoutingModel", "SearchResult", "Wave"]
@@ -115,7 +115,7 @@ class RoutingModel:
             nodes.append(problem.delivery_node(o))
         self._node_of = {stop: k for k, stop in enumerate(self._stops) if stop is not None}
         depot_node = {site: k for k, site in enumerate(depots)}
-        ends = [c.last_site if slots[k] == 1 else c.site for c, (k, _) in zip(cs, self._trips, strict=True)]
+        ends = [c.last_site if slots[courier] == 1 else c.site for c, (courier, _) in zip(cs, self._trips, strict=True)]
         self.manager = pywrapcp.RoutingIndexManager(
             len(nodes), len(cs), [depot_node[c.site] for c in cs], [depot_node[e] for e in ends]
         )
@@ -145,6 +145,7 @@ class RoutingModel:
             dur = matrix.duration_s[profile][np.ix_(nodes, nodes)] + service[:, None]
             time_cb[profile] = routing.RegisterTransitMatrix(dur.tolist())
             cost_cb[profile] = routing.RegisterTransitMatrix(matrix.distance_m[profile][np.ix_(nodes, nodes)].tolist())
+        self._metres_cb = cost_cb
         for v, (c, (_, k)) in enumerate(zip(cs, self._trips, strict=True)):
             routing.SetArcCostEvaluatorOfVehicle(cost_cb[c.profile], v)
             routing.SetFixedCostOfVehicle(int(c.fixed_cost) if k == 0 else 0, v)
@@ -170,7 +171,7 @@ class RoutingModel:
         self._limit_waits(allowed)
         reloading = self._order_trips()
         self._add_ready_times(allowed)
-        self._add_working_limits(matrix, nodes, cs)
+        self._add_working_limits(cs)
         self._add_breaks(service, reloading)
 
     def _limit_waits(self, allowed: Mapping[int, Sequence[int]]) -> None:
@@ -243,17 +244,15 @@ class RoutingModel:
             start = routing.Start(v)
             solver.Add(self.time.CumulVar(start) >= ready.CumulVar(start))
 
-    def _add_working_limits(self, matrix: Matrix, nodes: np.ndarray, cs: list) -> None:
-        """First departure to last return within ``max_duration_s``; the trips' metres within ``max_distance_m``."""
+    def _add_working_limits(self, cs: list) -> None:
+        """First departure to last return within ``max_duration_s``; the trips' metres (the arc costs) within
+        ``max_distance_m``."""
         routing, solver = self.routing, self.routing.solver()
         limited = [c for c in self._vehicles_of if self.problem.couriers[c].max_distance_m is not None]
         if limited:
-            metres = {
-                p: routing.RegisterTransitMatrix(matrix.distance_m[p][np.ix_(nodes, nodes)].tolist())
-                for p in sorted({c.profile for c in cs})
-            }
             longest = max(self.problem.couriers[c].max_distance_m or 0 for c in limited)
-            routing.AddDimensionWithVehicleTransits([metres[c.profile] for c in cs], 0, longest, True, "distance")
+            metres = [self._metres_cb[c.profile] for c in cs]
+            routing.AddDimensionWithVehicleTransits(metres, 0, longest, True, "distance")
             distance = routing.GetDimensionOrDie("distance")
             for c in limited:
                 ends = [distance.CumulVar(routing.End(v)) for v in self._vehicles_of[c]]
@@ -472,22 +471,13 @@ class RoutingModel:
             routes[c], reloads[c] = stops, tuple(cuts)
             if c in self._break_vars:
                 starts = [solution.Value(b) for b in self._break_vars[c]]
-                breaks[c] = tuple(_break_position(at, service_starts, last_back) for at in starts)
+                breaks[c] = tuple(break_position(at, service_starts, last_back) for at in starts)
         return routes, reloads, breaks
 
     def unserved_now(self) -> int:
         """During search (in a solution callback): how many stops are not performed."""
         routing, manager = self.routing, self.manager
         return sum(1 for k in self._node_of.values() if not routing.ActiveVar(manager.NodeToIndex(k)).Value())
-
-
-def _break_position(start_s: int, service_starts: Sequence[int], back_s: int) -> int:
-    """Where a break starting at ``start_s`` is taken: before the first stop served after it, before the last
-    return (``len``) or after it (``len + 1``)."""
-    for k, begin in enumerate(service_starts):
-        if begin > start_s:
-            return k
-    return len(service_starts) if start_s < back_s else len(service_starts) + 1
 
 
 class _SolutionCounter:

@@ -101,17 +101,7 @@ def first_search(
     # build fails as a whole), its local search checks every move against them: it starts from a plan built wave by
     # wave, else from the first solution of one trip per courier, else from the empty plan
     limit = Deadline(deadline.remaining() * share)
-    waves = by_waves(
-        scope.problem,
-        scope.matrix,
-        couriers,
-        scope.orders,
-        scope.allowed,
-        scope.penalty,
-        params,
-        limit,
-        scope.max_wait_s,
-    )
+    waves = by_waves(scope, couriers, params, limit)
     if waves is not None and (found := _from(model, waves, params, limit, report)) is not None:
         return found
     one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from routing.errors import InputError
 from routing.model import Problem
 from routing.plan import Plan, Route
+from routing.timing import break_position
 
 __all__ = ["EditedRoute", "plan_to_geojson", "plan_to_json", "routes_from_json"]
 
@@ -138,23 +139,19 @@ def _seconds(problem: Problem, value: Any) -> int | None:
 
 
 def _break_positions(problem: Problem, route: dict[str, Any], count: int) -> tuple[int, ...] | None:
-    """Where the plan took each break: before the first stop that starts after it, before the last return
-    (``len``) or after it (``len + 1``); ``None`` unless the route gives a time for every break and stop."""
+    """Where the plan took each break (:func:`routing.timing.break_position` of its start); ``None`` unless the
+    route gives a time for every break and stop and its end."""
     breaks, stops = route.get("breaks"), route.get("stops", [])
     if not isinstance(breaks, list) or len(breaks) != count or count == 0:
         return None
     starts = [_seconds(problem, b.get("start")) if isinstance(b, dict) else None for b in breaks]
     begins = [_seconds(problem, s.get("start")) for s in stops]
     back = _seconds(problem, route.get("end"))
-    if any(t is None for t in [*starts, *begins, back]):
+    known_starts = [t for t in starts if t is not None]
+    known_begins = [t for t in begins if t is not None]
+    if back is None or len(known_starts) < len(starts) or len(known_begins) < len(begins):
         return None
-    positions = []
-    for at in starts:
-        later = [k for k, begin in enumerate(begins) if begin is not None and at is not None and begin > at]
-        positions.append(
-            later[0] if later else len(stops) if at is not None and back is not None and at < back else len(stops) + 1
-        )
-    return tuple(positions)
+    return tuple(break_position(at, known_begins, back) for at in known_starts)
 
 
 def routes_from_json(problem: Problem, data: Any) -> list[EditedRoute]:

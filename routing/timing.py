@@ -13,7 +13,7 @@ from routing.model import Break, Problem, Window
 from routing.picking import ready_at
 from routing.plan import Route, Stop, Trip
 
-__all__ = ["StopRef", "TimedRoute", "earliest_start", "split_trips", "time_route"]
+__all__ = ["StopRef", "TimedRoute", "break_position", "earliest_start", "split_trips", "time_route"]
 
 StopRef = tuple[int, Literal["pickup", "delivery"]]
 """A stop as ``(order index, kind)``."""
@@ -39,6 +39,16 @@ def split_trips(stops: Sequence[StopRef], reloads: Sequence[int]) -> list[list[S
     """Cut ``stops`` into trips before each position in ``reloads`` (positions 1..len-1, ascending)."""
     cuts = [0, *reloads, len(stops)]
     return [list(stops[a:b]) for a, b in itertools.pairwise(cuts) if b > a] or [[]]
+
+
+def break_position(start_s: int, service_starts: Sequence[int], back_s: int) -> int:
+    """Where a break starting at ``start_s`` is taken in a day whose stops start service at ``service_starts`` and
+    that ends at ``back_s``, as :func:`time_route` takes it: before the first stop served after it, before the last
+    return (``len``) or after it (``len + 1``)."""
+    for k, begin in enumerate(service_starts):
+        if begin > start_s:
+            return k
+    return len(service_starts) if start_s < back_s else len(service_starts) + 1
 
 
 @dataclass(frozen=True)

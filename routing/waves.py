@@ -10,34 +10,27 @@ to the full model (which may reject the plan: then the caller starts elsewhere).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
-from geo.matrix import Matrix
 from routing.deadline import Deadline
-from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult, Wave
 from routing.params import SolveParams
 from routing.partition import stock_left, with_stock
 from routing.picking import site_ready_times
 from routing.timing import StopRef, time_route
 
+if TYPE_CHECKING:
+    from routing.phases import Scope
+
 __all__ = ["by_waves"]
 
 
-def by_waves(
-    problem: Problem,
-    matrix: Matrix,
-    couriers: Sequence[int],
-    orders: Sequence[int],
-    allowed: Mapping[int, Sequence[int]],
-    penalty: Mapping[int, int],
-    params: SolveParams,
-    deadline: Deadline,
-    max_wait_s: int | None = None,
-) -> SearchResult | None:
-    """Routes (with their trips in ``reloads``) for ``couriers`` built wave by wave from OR-Tools' first solution of
-    each wave, within ``deadline``; ``None`` if the first wave serves nothing."""
+def by_waves(scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline) -> SearchResult | None:
+    """Routes (with their trips in ``reloads``) of the scope's orders for ``couriers``, built wave by wave from
+    OR-Tools' first solution of each wave, within ``deadline``; ``None`` if the first wave serves nothing."""
+    problem, matrix, orders, allowed = scope.problem, scope.matrix, scope.orders, scope.allowed
     routes: dict[int, list[StopRef]] = {}
     reloads: dict[int, list[int]] = {}
     free: dict[int, int] = {}
@@ -72,7 +65,14 @@ def by_waves(
         stock = {s: {item: max(0, q) for item, q in items.items()} for s, items in used.items()}
         wave = Wave(free, orders, {c: _span(c) for c in able}, {c: _until(c) for c in able})
         model = RoutingModel(
-            with_stock(problem, stock), matrix, able, left, allowed, penalty, max_wait_s=max_wait_s, wave=wave
+            with_stock(problem, stock),
+            matrix,
+            able,
+            left,
+            allowed,
+            scope.penalty,
+            max_wait_s=scope.max_wait_s,
+            wave=wave,
         )
         found = model.search(first, deadline.remaining())
         if found is None or not found.routes:

@@ -11,6 +11,7 @@ from routing import Capacity, Problem, Reason, SolveParams, Window, solve
 from routing.deadline import Deadline
 from routing.eligibility import eligibility
 from routing.model import Break, Picking
+from routing.phases import Scope
 from routing.picking import home_sites, pick_schedule
 from routing.plan import Plan
 from routing.plan_json import EditedRoute
@@ -203,7 +204,7 @@ def test_waves_build_a_first_plan_of_several_trips(street: SimpleNamespace) -> N
     matrix = street.matrix(problem)
     able = eligibility(problem, matrix)
     penalty = _penalties(problem, matrix, PARAMS)
-    start = by_waves(problem, matrix, [0], able.servable, dict(enumerate(able.couriers)), penalty, PARAMS, Deadline(60))
+    start = by_waves(Scope.whole(problem, matrix, able, penalty), [0], PARAMS, Deadline(60))
     assert start is not None and start.served() == 4 and len(start.reloads[0]) == 1  # two trips of two
     timed = time_route(problem, matrix, 0, start.routes[0], reloads=start.reloads[0])
     assert timed.on_time and timed.route.trips[1].depart_s >= timed.route.trips[0].back_s + 60
