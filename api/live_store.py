@@ -172,5 +172,5 @@ class LiveStore:
             return
         with self.lock():
             live = self.current()
-            problem = merge_registry(live.problem, self.registry.all(KEYS.sites), self.registry.all(KEYS.couriers))
+            problem = merge_registry(live.problem, self.registry.all(KEYS.sites), self.registry.couriers())
             self.commit(replace(live, problem=problem, matrix=self._matrix_for(problem)), self.redis.pipeline())

@@ -3,13 +3,15 @@ the problem format's own schemas (docs/problem-format.md); times are ISO 8601 wi
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from routing import problem_json
 from routing.limits import HORIZON_S
-from routing.problem_json import CourierSpec, Id, LatLon, Names, OrderSpec, SiteSpec
+from routing.problem_json import Id, LatLon, Names, OrderSpec, SiteSpec
 
 __all__ = [
     "ERRORS",
@@ -31,12 +33,14 @@ __all__ = [
     "PromisePublic",
     "ReplanCreate",
     "SiteSpec",
+    "StreetsPublic",
     "TrackingPublic",
 ]
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=10_000)]
 PING_AGE_S = 24 * 3600
 FUTURE_S = 600  # clocks of phones and servers differ: a time this far ahead of the server's is still now
+PHONE = r"^\+[0-9]{7,15}$"
 
 
 def _near_now(at: datetime, field: str, age_s: int) -> None:
@@ -49,6 +53,35 @@ def _near_now(at: datetime, field: str, age_s: int) -> None:
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class CourierSpec(problem_json.CourierSpec):
+    """A courier as the dispatcher registers it: the problem format's courier and, for its customers' tracking
+    only, a display name and a phone number (neither is part of the routing problem)."""
+
+    name: str | None = Field(
+        default=None, min_length=1, max_length=100, description="display name; tracking shows its first word"
+    )
+    phone: str | None = Field(
+        default=None,
+        description="international form: + and 7 to 15 digits; tracking shows it only while the courier is on "
+        "its way to the order",
+        json_schema_extra={"pattern": PHONE},
+    )
+
+    @field_validator("name")
+    @classmethod
+    def _name_has_a_word(cls, name: str | None) -> str | None:
+        if name is not None and not name.split():
+            raise ValueError("give a name that is not only spaces, or none")
+        return name
+
+    @field_validator("phone")
+    @classmethod
+    def _phone_in_international_form(cls, phone: str | None) -> str | None:
+        if phone is not None and not re.fullmatch(PHONE, phone):
+            raise ValueError(f"{phone!r} is not + and 7 to 15 digits (international form, e.g. +358401234567)")
+        return phone
 
 
 class KeyCreate(_In):
@@ -268,8 +301,29 @@ class EventPublic(BaseModel):
     status: str
 
 
+class TrackingCourier(BaseModel):
+    """The courier on its way to the order: its first name and phone as registered (either may be missing)."""
+
+    first_name: str | None = None
+    phone: str | None = None
+
+    @classmethod
+    def of(cls, courier: dict[str, Any]) -> TrackingCourier:
+        """From a registered courier (:class:`CourierSpec` as stored): the first word of its name, its phone."""
+        name = courier.get("name")
+        return cls(first_name=name.split()[0] if name else None, phone=courier.get("phone"))
+
+
+class TimelineStep(BaseModel):
+    """A step the order has been through, and when."""
+
+    status: Literal["accepted", "picked", "on_the_way", "delivered", "failed"]
+    at: AwareDatetime
+
+
 class TrackingPublic(BaseModel):
-    """What a customer sees: status, window, live ETA; the courier's position only while it is on its way."""
+    """What a customer sees: status, window, live ETA, the steps so far; the courier (first name, phone) and its
+    position only while it is on its way to this order."""
 
     order: str
     status: str
@@ -277,9 +331,18 @@ class TrackingPublic(BaseModel):
     eta: AwareDatetime | None = None
     p_late: float | None = None
     stops_before: int | None = None
+    courier: TrackingCourier | None = None
     courier_position: LatLon | None = None
     site_location: LatLon | None = None
     destination: LatLon
+    timeline: list[TimelineStep]
+
+
+class StreetsPublic(BaseModel):
+    """Street lines of the road graph around the order's site and address, for the tracking page's backdrop
+    (none when the service has no road graph)."""
+
+    streets: list[list[tuple[float, float]]]
 
 
 class FieldError(BaseModel):

@@ -16,6 +16,7 @@ from redis import Redis
 
 from routing import Problem, parse_problem
 from routing.errors import Conflict, InputError, NotFound
+from routing.problem_json import CourierSpec
 
 __all__ = ["KEYS", "ApiKey", "OrderRecord", "Registry", "Role"]
 
@@ -76,6 +77,11 @@ class OrderRecord:
         return json.dumps(self.__dict__)
 
 
+def routing_courier(record: dict[str, Any]) -> dict[str, Any]:
+    """A registered courier as the problem format has it: its contact fields (name, phone) left out."""
+    return {k: v for k, v in record.items() if k in CourierSpec.model_fields}
+
+
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
@@ -109,6 +115,10 @@ class Registry:
         """Every site or courier, sorted by id."""
         raw: dict[bytes, bytes] = self.redis.hgetall(key)  # type: ignore[assignment]
         return [json.loads(raw[k]) for k in sorted(raw)]
+
+    def couriers(self) -> list[dict[str, Any]]:
+        """Every courier as the routing problem takes it (no contact fields), sorted by id."""
+        return [routing_courier(c) for c in self.all(KEYS.couriers)]
 
     # -- orders
     def new_order(self, spec: dict[str, Any], created_by: str) -> OrderRecord:
@@ -149,7 +159,8 @@ class Registry:
         """``InputError`` unless the registered sites and couriers, with ``spec`` stored as ``item_id`` in the
         ``key`` hash, read as one problem (e.g. no opening or shift far from all the others)."""
         kind = "sites" if key == KEYS.sites else "couriers"
-        both = {"sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers)}
+        both = {"sites": self.all(KEYS.sites), "couriers": self.couriers()}
+        spec = spec if key == KEYS.sites else routing_courier(spec)
         both[kind] = [spec] + [other for other in both[kind] if other["id"] != item_id]  # named as [0] below
         sites = {s["id"] for s in both["sites"]}
         both["couriers"] = [c for c in both["couriers"] if c["site"] in sites and c.get("end_site", c["site"]) in sites]
@@ -168,7 +179,7 @@ class Registry:
         when the sites and couriers themselves cannot be read.
         """
         records = [r for r in self.orders() if (not open_only or r.status == "accepted") and r.invalid is None]
-        data = {"name": "live", "sites": self.all(KEYS.sites), "couriers": self.all(KEYS.couriers)}
+        data = {"name": "live", "sites": self.all(KEYS.sites), "couriers": self.couriers()}
         try:
             return parse_problem({**data, "orders": [r.spec for r in records]})
         except InputError:
@@ -192,6 +203,16 @@ class Registry:
         """The order's events, oldest first."""
         entries: list[tuple[bytes, dict[bytes, bytes]]] = self.redis.xrange(KEYS.events(order_id))  # type: ignore[assignment]
         return [json.loads(fields[b"event"]) for _, fields in entries]
+
+    def first_event_at(self, order_ids: list[str]) -> datetime | None:
+        """When the earliest of the first events of these orders happened; None when none of them has one."""
+        if not order_ids:
+            return None
+        pipe = self.redis.pipeline(transaction=False)
+        for order_id in order_ids:
+            pipe.xrange(KEYS.events(order_id), count=1)
+        firsts = [entries[0][1][b"event"] for entries in pipe.execute() if entries]
+        return min((datetime.fromisoformat(json.loads(raw)["at"]) for raw in firsts), default=None)
 
     # -- API keys
     def add_key(self, role: Role, courier: str | None, name: str) -> tuple[str, ApiKey]:

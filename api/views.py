@@ -8,12 +8,24 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from api.positions import Positions
+from api.schemas import TimelineStep
 from api.store import OrderRecord
 from routing import Problem
 from routing.model import Window
+from routing.plan import Route
 from scheduling import CourierEta, LivePlan, courier_eta
 
-__all__ = ["OrderView", "at_time", "live_with_ping", "order_index", "order_view", "order_windows", "windows_of"]
+__all__ = [
+    "OrderView",
+    "at_time",
+    "live_with_ping",
+    "order_index",
+    "order_view",
+    "order_windows",
+    "timeline",
+    "trip_under_way",
+    "windows_of",
+]
 
 
 def at_time(problem: Problem, seconds: int) -> datetime:
@@ -51,6 +63,7 @@ class OrderView:
     site: int | None = None
     eta: CourierEta | None = None
     stop: int | None = None  # the delivery among the courier's remaining stops = stops before it
+    on_the_way: bool = False  # the courier has left on the trip that delivers it, and it is not delivered yet
 
     def eta_s(self) -> int | None:
         """Expected arrival at the door."""
@@ -77,9 +90,47 @@ def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> Ord
             eta = courier_eta(pinged, route.courier)
             stop = next((k for k, s in enumerate(eta.stops) if s.order == index and s.kind == "delivery"), None)
             status = record.status if record.status != "accepted" else "planned"
-            return OrderView(status, None, route.courier, route.site, eta, stop)
+            on_the_way = status in ("planned", "picked_up") and index in _under_way(live, route)
+            return OrderView(status, None, route.courier, route.site, eta, stop, on_the_way)
     reason = next((u.reason.value for u in live.plan.unassigned if u.order == index), None)
     return OrderView("unassigned" if reason else record.status, reason)
+
+
+def _under_way(live: LivePlan, route: Route) -> tuple[int, ...]:
+    """The orders the courier of ``route`` delivers on the trip it has left on: the route's first trip (its later
+    trips have not started); none before it leaves."""
+    if not route.stops or not live.state(route.courier).departed:
+        return ()
+    first = route.stops[0].trip
+    return tuple(s.order for s in route.stops if s.kind == "delivery" and s.trip == first)
+
+
+def trip_under_way(live: LivePlan, order_id: str) -> list[str]:
+    """The ids of the orders delivered on the trip under way that delivers this order (none when its courier has
+    not left on it, or the order is not in the live plan)."""
+    index = order_index(live.problem, order_id)
+    for route in live.plan.routes:
+        orders = _under_way(live, route)
+        if index in orders:
+            return [live.problem.orders[k].id for k in orders]
+    return []
+
+
+def timeline(
+    record: OrderRecord, events: list[dict[str, Any]], departed: datetime | None, on_the_way: bool
+) -> list[TimelineStep]:
+    """The steps the order has been through, in order: ``accepted``; ``picked`` (its ``picked_up`` event);
+    ``on_the_way`` (now, or before it was delivered or failed) from when its courier had left on the trip with it
+    (``departed``) and had it; ``delivered`` or ``failed``."""
+    at = {e["type"]: datetime.fromisoformat(e["at"]) for e in reversed(events)}  # the first of each type
+    steps = [TimelineStep(status="accepted", at=datetime.fromisoformat(record.created_at))]
+    if "picked_up" in at:
+        steps.append(TimelineStep(status="picked", at=at["picked_up"]))
+    left = [t for t in (departed, at.get("picked_up")) if t is not None]
+    if left and (on_the_way or record.status in ("delivered", "failed")):
+        steps.append(TimelineStep(status="on_the_way", at=max(left)))
+    steps += [TimelineStep(status=kind, at=at[kind]) for kind in ("delivered", "failed") if kind in at]
+    return steps
 
 
 def windows_of(problem: Problem, windows: tuple[Window, ...]) -> list[dict[str, datetime]]:

@@ -6,6 +6,7 @@ from geo.matrix import LegProvider, Matrix, MatrixProvider, Point
 from geo.profiles import SPEED_KPH, speed_kph
 from geo.roads import HIGHWAY_SPEED_KPH, RoadGraphProvider, load_road_graph
 from geo.straight_line import StraightLineProvider
+from geo.streets import StreetLines, box_around
 from geo.zones import points_in_zone, zone_polygon
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Point",
     "RoadGraphProvider",
     "StraightLineProvider",
+    "StreetLines",
+    "box_around",
     "haversine_m",
     "haversine_matrix_m",
     "load_road_graph",

@@ -23,6 +23,7 @@ from scipy.spatial import cKDTree
 from geo.haversine import haversine_m
 from geo.matrix import Matrix, Point
 from geo.profiles import speed_kph
+from geo.streets import StreetLines
 
 __all__ = ["HIGHWAY_SPEED_KPH", "RoadGraphProvider", "load_road_graph"]
 
@@ -113,6 +114,12 @@ class _Network:
         self.length = csr_matrix((np.array([d["length_m"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
 
     @cached_property
+    def streets(self) -> StreetLines:
+        """The graph's street lines (cached)."""
+        edges = self.length.tocoo()
+        return StreetLines.from_graph(self.lat, self.lon, edges.row, edges.col)
+
+    @cached_property
     def reverse_travel(self) -> csr_matrix:
         """Travel times on the reversed graph (Dijkstra from a destination gives times *to* it)."""
         return self.travel.T.tocsr()
@@ -149,6 +156,10 @@ class RoadGraphProvider:
         if profile not in self._networks:
             self._networks[profile] = _Network(load_road_graph(self.pbf_path, profile))
         return self._networks[profile]
+
+    def streets(self, profile: str = "car") -> StreetLines:
+        """The street lines of ``profile``'s graph, for drawing (default: the ways a car may use)."""
+        return self.network(profile).streets
 
     def _cache_file(self, points: np.ndarray, profile: str) -> Path | None:
         if self.cache_dir is None:

@@ -1,5 +1,6 @@
 """The customer tracking page in a real browser: headless Chromium loads ``/track/{token}`` from uvicorn on loopback,
-runs the page's script against the live API, and the rendered DOM must show what ``/v1/tracking/{token}`` says."""
+runs the page's script against the live API (on the Helsinki road graph), and the rendered DOM must show what
+``/v1/tracking/{token}`` and its streets say."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,6 +29,9 @@ from api.app import create_app
 from api.settings import Settings
 
 LABELS = {"planned": "Scheduled", "picked_up": "On its way"}  # track.html's words for the statuses seen here
+STEPS = {"accepted": "Order received", "picked": "Picked up", "on_the_way": "On the way", "delivered": "Delivered"}
+PBF = Path(__file__).resolve().parents[2] / "data" / "helsinki.osm.pbf"
+CONTACT = {"name": "Aino Maria Virtanen", "phone": "+358401234567"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
@@ -36,6 +41,13 @@ def chromium() -> str:
     if binary is None:
         pytest.skip("no chromium binary on PATH: scripts/check.sh installs it (apt-get install chromium)")
     return binary
+
+
+@pytest.fixture
+def settings(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The test settings on the Helsinki road graph (the worker's too): the page draws its streets."""
+    monkeypatch.setenv("LASTMILE_ROADS", str(PBF))
+    return settings.model_copy(update={"roads": PBF})
 
 
 @pytest.fixture
@@ -139,8 +151,8 @@ def render(chromium: str, url: str) -> tuple[Dom, str]:
     return Dom(done.stdout), done.stderr
 
 
-def tracking_json(base: str, token: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{base}/v1/tracking/{token}", timeout=10) as response:
+def tracking_json(base: str, token: str, part: str = "") -> dict[str, Any]:
+    with urllib.request.urlopen(f"{base}/v1/tracking/{token}{part}", timeout=10) as response:
         return dict(json.load(response))
 
 
@@ -154,11 +166,12 @@ def point(element: Element) -> tuple[float, float]:
     return float(element.attrs["cx"]), float(element.attrs["cy"])
 
 
-def check_page(dom: Dom, log: str, before: dict[str, Any], after: dict[str, Any]) -> None:
-    """The rendered page says what the tracking JSON (read before and after the browser ran) says."""
-    assert "Uncaught" not in log, log[-2000:]
+def check_page(dom: Dom, log: str, before: dict[str, Any], after: dict[str, Any], streets: list[Any]) -> None:
+    """The rendered page says what the tracking JSON (read before and after the browser ran) says, over the
+    street lines the API gave."""
+    assert "Uncaught" not in log and "Error: <" not in log, log[-2000:]
     status = after["status"]
-    assert before["status"] == status and dom.text("status") == LABELS[status]
+    assert before["status"] == status and dom.text("status") == LABELS["picked_up" if after["courier"] else status]
     assert dom.get("status").attrs["class"] == "status"
     assert after["eta"] and dom.text("eta") in {f"Arrives ≈ {c}" for d in (before, after) for c in clocks(d["eta"])}
     w = after["windows"][0]
@@ -166,6 +179,14 @@ def check_page(dom: Dom, log: str, before: dict[str, Any], after: dict[str, Any]
     n = after["stops_before"]
     assert dom.text("stops") == (f"{n} stop(s) before yours" if n else "")
     assert dom.text("updated").startswith("Updated ")
+    check_courier(dom, after["courier"])
+    items = dom.inside("timeline", "li")
+    assert [e.attrs["data-status"] for e in items] == [*(s["status"] for s in after["timeline"]), *pending(after)]
+    for item, step in zip(items, after["timeline"], strict=False):
+        assert item.content().replace("\u202f", " ") in {f"{STEPS[step['status']]} {c}" for c in clocks(step["at"])}
+    assert [e.content() for e in items[len(after["timeline"]) :]] == [STEPS[s] for s in pending(after)]
+    (road,) = dom.inside("sketch", "path")
+    assert road.attrs["id"] == "streets" and road.attrs["d"].count("M") == len(streets) > 0
 
     places = {"site": after["site_location"], "courier": after["courier_position"], "home": after["destination"]}
     places = {name: p for name, p in places.items() if p is not None}
@@ -189,6 +210,22 @@ def check_page(dom: Dom, log: str, before: dict[str, Any], after: dict[str, Any]
     assert [v for p in drawn for v in p] == pytest.approx([v for p in expected for v in p]), (drawn, expected)
 
 
+def check_courier(dom: Dom, courier: dict[str, Any] | None) -> None:
+    """The courier's first name and a tel: link while the API sends them, nothing otherwise."""
+    if courier is None:
+        assert dom.text("courier") == "" and dom.inside("courier", "a") == []
+        return
+    assert dom.text("courier-name") == f"{courier['first_name']} is on the way"
+    phone = dom.get("courier-phone")
+    assert phone.attrs["href"] == f"tel:{courier['phone']}" and phone.content() == courier["phone"]
+
+
+def pending(tracked: dict[str, Any]) -> list[str]:
+    """The steps the page lists as still to come: those after the last one so far."""
+    steps, last = list(STEPS), tracked["timeline"][-1]["status"]
+    return steps[steps.index(last) + 1 :] if last in steps else []
+
+
 def test_tracking_page_in_a_browser(
     client: TestClient, world: Any, redis_server: Any, live_server: str, chromium: str
 ) -> None:
@@ -203,6 +240,9 @@ def test_tracking_page_in_a_browser(
     token, path = placed["tracking_token"], urlsplit(placed["tracking_url"]).path
     assert path == f"/track/{token}"
 
+    courier = next(c for c in world.couriers if c["id"] == route["courier"])
+    assert client.put(f"/v1/couriers/{courier['id']}", json={**courier, **CONTACT}).status_code == 200
+    streets = tracking_json(live_server, token, "/streets")["streets"]  # also loads the street lines
     rider = {"X-API-Key": world.key(client, "courier", route["courier"])}
     for courier_shown in (False, True):  # before the courier leaves, then on its way with a GPS ping
         if courier_shown:
@@ -213,9 +253,11 @@ def test_tracking_page_in_a_browser(
             assert sent.status_code == 202, sent.text
         before = tracking_json(live_server, token)
         assert (before["courier_position"] is not None) is courier_shown, before
+        assert before["courier"] == ({"first_name": "Aino", "phone": CONTACT["phone"]} if courier_shown else None)
         dom, log = render(chromium, live_server + path)
-        check_page(dom, log, before, tracking_json(live_server, token))
+        check_page(dom, log, before, tracking_json(live_server, token), streets)
         assert (dom.by_id("dot-courier") is not None) is courier_shown
+        assert (dom.by_id("courier-phone") is not None) is courier_shown
 
     dom, log = render(chromium, f"{live_server}/track/not-a-real-token")
     with pytest.raises(urllib.error.HTTPError) as missing:
