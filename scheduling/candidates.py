@@ -1,5 +1,6 @@
-"""Which couriers could take one more order from stock now: stock left at their site (after the plan and the
-promises held), the site's zone, skills, spare capacity and being still at the site within the shift."""
+"""Which couriers could take one more order from stock: stock left at their site (after the plan and the
+promises held), the site's zone, skills, a capacity the basket fits in and a trip still to come within the shift
+(the room left in each trip is the insertion index's to check)."""
 
 from __future__ import annotations
 
@@ -36,16 +37,23 @@ class Demand:
         """Total number of item units."""
         return sum(self.items.values())
 
+    @property
+    def load(self) -> tuple[int, int, int]:
+        """``(weight_g, volume_cm3, items)`` the basket takes in a trip."""
+        return self.weight_g, self.volume_cm3, self.item_count
+
 
 @dataclass
 class PlanView:
-    """What a live plan leaves free: stock per site, spare load per courier, and the insertion positions."""
+    """What a live plan leaves free: stock per site and the insertion positions (keeping ``margin_sd`` standard
+    deviations of each arrival before its window ends)."""
 
     live: LivePlan
+    margin_sd: float = 1.0
     index: InsertionIndex = field(init=False)
 
     def __post_init__(self) -> None:
-        self.index = InsertionIndex(self.live)
+        self.index = InsertionIndex(self.live, self.margin_sd)
 
     @cached_property
     def stock_left(self) -> list[Counter[str]]:
@@ -55,22 +63,6 @@ class PlanView:
             for order in route.orders:
                 left[route.site].subtract(self.live.problem.orders[order].items)
         return left
-
-    @cached_property
-    def carried(self) -> np.ndarray:
-        """Per courier, the most weight (g), volume (cm³) and items its route carries at once: shape (couriers, 3)."""
-        problem = self.live.problem
-        load = np.zeros((len(problem.couriers), 3), dtype=np.int64)
-        for route in self.live.plan.routes:
-            stock = [problem.orders[o] for o in route.orders if problem.orders[o].pickup is None]
-            initial = (
-                sum(o.weight_g for o in stock),
-                sum(o.volume_cm3 for o in stock),
-                sum(o.item_count for o in stock),
-            )
-            peak = max([initial[0], *(s.load_g for s in route.stops)])
-            load[route.courier] = (peak, initial[1], initial[2])
-        return load
 
     def couriers_for(
         self, demand: Demand, location: Point, held: Mapping[int, Counter[str]] | None = None
@@ -88,7 +80,7 @@ class PlanView:
                 self.stock_left[s][item] - (held or {}).get(s, Counter())[item] >= q for item, q in demand.items.items()
             )
         }
-        covering = {s for s in stocked if self._covers(s, location)}
+        covering = {s for s in stocked if self.covers(s, location)}
         mask = np.zeros(len(problem.couriers), dtype=bool)
         stages = [Reason.NO_STOCK, Reason.OUT_OF_ZONE, Reason.NO_SKILLED_COURIER, Reason.OVER_CAPACITY]
         passed = 0 if not stocked else 1 if not covering else 2
@@ -98,11 +90,11 @@ class PlanView:
             if not demand.skills <= courier.skills:
                 continue
             passed = max(passed, 3)
-            cap, carried = courier.capacity, self.carried[c]
+            cap = courier.capacity
             if (
-                carried[0] + demand.weight_g > cap.weight_g
-                or (cap.volume_cm3 is not None and carried[1] + demand.volume_cm3 > cap.volume_cm3)
-                or (cap.items is not None and carried[2] + demand.item_count > cap.items)
+                demand.weight_g > cap.weight_g
+                or (cap.volume_cm3 is not None and demand.volume_cm3 > cap.volume_cm3)
+                or (cap.items is not None and demand.item_count > cap.items)
             ):
                 continue
             passed = 4
@@ -115,6 +107,7 @@ class PlanView:
     def _zones(self) -> list[Polygon | None]:
         return [zone_polygon(s.zone) if s.zone is not None else None for s in self.live.problem.sites]
 
-    def _covers(self, site: int, location: Point) -> bool:
+    def covers(self, site: int, location: Point) -> bool:
+        """Whether ``site`` delivers to ``location`` (inside its zone, or it has none)."""
         zone = self._zones[site]
         return zone is None or bool(points_in_zone(zone, [location])[0])

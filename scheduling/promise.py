@@ -33,14 +33,16 @@ __all__ = ["Holds", "MemoryHolds", "Offer", "PromiseDesk", "PromisePolicy", "Slo
 
 @dataclass(frozen=True)
 class PromisePolicy:
-    """Which windows to offer, how long an offer holds its stock, and the time to pick and pack a basket before a
-    courier can leave with it."""
+    """Which windows to offer, how long an offer holds its stock, the time to pick and pack a basket before a
+    courier can leave with it, and how many standard deviations of its arrival time every stop keeps before its
+    window ends when a new one is put in."""
 
     slot_s: int = 3600
     step_s: int = 1800
     horizon_s: int = 4 * 3600
     hold_s: int = 300
     prep_s: int = 600
+    margin_sd: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ class PromiseDesk:
         self.provider = provider
         self.policy = policy or PromisePolicy()
         self.holds: Holds = holds or MemoryHolds()
-        self.view = PlanView(live)
+        self.view = PlanView(live, self.policy.margin_sd)
 
     @property
     def live(self) -> LivePlan:
@@ -170,7 +172,7 @@ class PromiseDesk:
 
     def use(self, live: LivePlan) -> None:
         """Check promises against ``live`` from now on (after a re-plan, pings or new orders)."""
-        self.view = PlanView(live)
+        self.view = PlanView(live, self.policy.margin_sd)
 
     def _point(self, view: PlanView, address: Point) -> NewPoint:
         return NewPoint.at(address, view.live.locations, self.provider, view.index.profiles)
@@ -193,11 +195,13 @@ class PromiseDesk:
             point = self._point(view, address)
             horizon = Window(now_s, now_s + self.policy.horizon_s)
             ready = now_s + self.policy.prep_s
-            first = view.index.cheapest(point, horizon, demand.service_s, mask, ready, by_arrival=True)
+            first = view.index.cheapest(
+                point, horizon, demand.service_s, mask, ready, load=demand.load, by_arrival=True
+            )
             if first is not None:
                 slots.append(_slot(view.live, _asap_window(now_s, first), first, asap=True))
             for window in self.windows(now_s):
-                found = view.index.cheapest(point, window, demand.service_s, mask, ready)
+                found = view.index.cheapest(point, window, demand.service_s, mask, ready, load=demand.load)
                 if found is not None:
                     slots.append(_slot(view.live, window, found))
             reason = None if slots else Reason.FLEET_FULL
@@ -232,7 +236,7 @@ class PromiseDesk:
         found = None
         if reason is None:
             point, ready = self._point(view, offer.address), now_s + self.policy.prep_s
-            found = view.index.cheapest(point, chosen.window, demand.service_s, mask, ready)
+            found = view.index.cheapest(point, chosen.window, demand.service_s, mask, ready, load=demand.load)
         self.holds.drop(offer_id)
         if found is None:
             raise Conflict(f"promise {offer_id}: the plan can no longer keep this slot ({reason or Reason.FLEET_FULL})")
@@ -246,6 +250,7 @@ class PromiseDesk:
             service_s=demand.service_s,
             skills=demand.skills,
             site=chosen.site,
+            ready_s=now_s + self.policy.prep_s,
         )
         now = replace(view.live, now_s=max(now_s, view.live.now_s))
         live = place_order(now, self.provider, order, found, ready_s=now_s + self.policy.prep_s)

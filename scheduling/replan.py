@@ -1,15 +1,15 @@
 """Re-planning a live plan: new orders inserted at once, and the rest of the day re-optimised around locks.
 
 Locks: the stops done and the stop a courier is driving to never move, and a courier that has left its site
-keeps every order it carries (items are loaded at the site; a pickup done is on board). The re-optimisation is
-one :func:`routing.solve` on a sub-problem: each courier under way starts from the stop it is driving to (a
-site of its own, open from the moment it can leave that stop) with its load forced to it; couriers still at
-their site, the orders they were given and the orders left out are planned afresh with the stock not yet loaded.
+keeps every order its trip carries (items are loaded at the site; a pickup done is on board). The
+re-optimisation is one :func:`routing.solve` on a sub-problem: each courier under way finishes its trip from the
+stop it is driving to (a site of its own, open from the moment it can leave that stop) with its load forced to
+it, and plans its later trips from its site from its expected return; couriers still at their site, the orders
+of every trip not started and the orders left out are planned afresh with the stock not yet loaded.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -23,13 +23,12 @@ from routing.params import SolveParams
 from routing.plan import Plan, Reason, Route, Stop, Unassigned
 from routing.solve import solve
 from routing.timing import StopRef, time_route
-from routing.trips import one_trip_each
 from scheduling.candidates import Demand, PlanView
-from scheduling.eta import courier_eta
+from scheduling.eta import courier_eta, next_free
 from scheduling.extend import add_orders
 from scheduling.insertion import NewPoint
-from scheduling.live import LivePlan
-from scheduling.place import place_order
+from scheduling.live import LivePlan, day_refs
+from scheduling.place import place_order, with_later_trips
 
 __all__ = ["RouteChange", "insert_orders", "reoptimise"]
 
@@ -51,7 +50,7 @@ def _insert_one(live: LivePlan, provider: LegProvider, order: Order, prep_s: int
         return live, reason
     point = NewPoint.at(order.location, live.locations, provider, view.index.profiles)
     ready = live.now_s + prep_s
-    found = [view.index.cheapest(point, w, order.service_s, mask, ready) for w in order.windows]
+    found = [view.index.cheapest(point, w, order.service_s, mask, ready, load=demand.load) for w in order.windows]
     options = sorted((f for f in found if f is not None), key=lambda f: f.detour_m)
     for option in options:
         try:
@@ -87,86 +86,153 @@ def insert_orders(
 
 @dataclass
 class _SubProblem:
-    """The part of a live plan still free to change, as a problem of its own, and how to map it back."""
+    """The part of a live plan still free to change, as a problem of its own, and how to map it back: per
+    sub-problem courier its live courier; per live courier under way the sub-courier finishing its trip from the
+    stop it drives to (``anchor``, with the orders it must keep, ``forced``) and per live courier the one planning
+    its later trips from its site (``home``)."""
 
     problem: Problem
     matrix: Matrix
     couriers: list[int]
     orders: list[int]
     forced: dict[int, list[int]]
-    anchor: dict[int, Stop]
+    anchor: dict[int, int]
+    home: dict[int, int]
+    touched: set[int]
+
+
+def _trips_left(courier: Courier, used: int) -> int | None:
+    """How many more trips a courier that made ``used`` may start (``None``: no limit)."""
+    return None if courier.trip_limit is None else courier.trip_limit - used
+
+
+class _Builder:
+    """Collects the sub-problem's sites, couriers and orders courier by courier."""
+
+    def __init__(self, live: LivePlan) -> None:
+        self.live = live
+        self.stock = [Counter(dict(s.stock)) for s in live.problem.sites]
+        self.sites: list[Site] = []
+        self.nodes = list(range(len(live.problem.sites)))
+        self.couriers: list[Courier] = []
+        self.courier_map: list[int] = []
+        self.orders: dict[int, Order] = {}
+        self.forced: dict[int, list[int]] = {}
+        self.anchor: dict[int, int] = {}
+        self.home: dict[int, int] = {}
+        self.touched: list[int] = []
+
+    def finish_trip(self, c: int, route: Route) -> int:
+        """The courier under way: its trip's stops still to come go to a sub-courier starting where it drives
+        to; returns when it is expected back at its site."""
+        live, problem = self.live, self.live.problem
+        courier, end = problem.couriers[c], live.first_trip_end(c)
+        self.touched.append(c)
+        for o in {s.order for s in route.stops[:end]}:
+            self.stock[route.site].subtract(problem.orders[o].items)
+        locked = live.locked(c)
+        eta = courier_eta(live, c)
+        if locked == end:
+            return eta.backs[0]
+        stop, first = route.stops[locked - 1], eta.stops[0]
+        ready = first.departure_s
+        site = len(problem.sites) + len(self.sites)
+        where = live.locations[stop.node]
+        self.sites.append(Site(f"@{courier.id}", "store", where, Window(ready, max(ready, courier.shift.end_s))))
+        self.nodes.append(stop.node)
+        self.anchor[c] = len(self.couriers)
+        self.couriers.append(
+            replace(
+                courier, id=f"@{courier.id}", site=site, end_site=courier.site, shift=self.sites[-1].opening, breaks=()
+            )
+        )
+        self.courier_map.append(c)
+        on_board = {s.order for s in route.stops[:locked]}
+        self.forced[c] = []
+        for s in route.stops[locked:end]:
+            order = problem.orders[s.order]
+            if s.kind == "delivery" and (order.pickup is None or s.order in on_board):
+                self.orders[s.order] = replace(order, items={}, pickup=None, site=site)
+                self.forced[c].append(s.order)
+            elif s.kind == "pickup":
+                self.orders[s.order] = order
+        return eta.backs[0]
+
+    def from_site(self, c: int, free_s: int, stops: tuple[Stop, ...], used: int) -> None:
+        """The courier's trips from its site from ``free_s`` on, with the orders of ``stops`` free to move."""
+        courier = self.live.problem.couriers[c]
+        self.orders.update({s.order: self.live.problem.orders[s.order] for s in stops})
+        self.touched.append(c)
+        left = _trips_left(courier, used)
+        start = max(courier.shift.start_s, free_s)
+        if start >= courier.shift.end_s or (left is not None and left < 1):
+            return
+        self.home[c] = len(self.couriers)
+        self.couriers.append(replace(courier, shift=Window(start, courier.shift.end_s), max_trips=left, breaks=()))
+        self.courier_map.append(c)
 
 
 def _build(live: LivePlan) -> _SubProblem:
     problem, now = live.problem, live.now_s
-    stock = [Counter(dict(s.stock)) for s in problem.sites]
-    sites: list[Site] = []
-    nodes = list(range(len(problem.sites)))
-    couriers: list[Courier] = []
-    courier_map: list[int] = []
-    orders: dict[int, Order] = {}
-    forced: dict[int, list[int]] = {}
-    anchor: dict[int, Stop] = {}
+    build = _Builder(live)
     for c, courier in enumerate(problem.couriers):
         route, state = live.routes.get(c), live.state(c)
+        stops = route.stops if route is not None else ()
         if route is not None and state.departed:
-            for o in route.orders:
-                stock[route.site].subtract(problem.orders[o].items)
-            locked = live.locked(c)
-            if locked == len(route.stops):
-                continue
-            eta = courier_eta(live, c).stops[0]
-            stop = route.stops[locked - 1]
-            on_board = {s.order for s in route.stops[:locked]}
-            anchor[c] = replace(stop, arrival_s=eta.arrival_s, start_s=eta.start_s, departure_s=eta.departure_s)
-            ready = eta.departure_s
-            site = len(problem.sites) + len(sites)
-            where = live.locations[stop.node]
-            sites.append(Site(f"@{courier.id}", "store", where, Window(ready, max(ready, courier.shift.end_s))))
-            nodes.append(stop.node)
-            couriers.append(replace(courier, site=site, end_site=courier.last_site, shift=sites[-1].opening))
-            forced[c] = []
-            for s in route.stops[locked:]:
-                order = problem.orders[s.order]
-                if s.kind == "delivery" and (order.pickup is None or s.order in on_board):
-                    orders[s.order] = replace(order, items={}, pickup=None, site=site)
-                    forced[c].append(s.order)
-                elif s.kind == "pickup":
-                    orders[s.order] = order
-            courier_map.append(c)
-        elif courier.shift.end_s > now and not state.departed:
-            couriers.append(replace(courier, shift=Window(max(courier.shift.start_s, now), courier.shift.end_s)))
-            courier_map.append(c)
-            orders.update({o: problem.orders[o] for o in (route.orders if route is not None else ())})
-    orders.update({u.order: problem.orders[u.order] for u in live.plan.unassigned})
-    real = tuple(replace(s, stock=+stock[k]) for k, s in enumerate(problem.sites))
-    order_map = sorted(orders)
-    sub = Problem((*real, *sites), tuple(couriers), tuple(orders[o] for o in order_map), problem.name, problem.epoch)
-    nodes += [problem.delivery_node(o) for o in order_map]
+            back = build.finish_trip(c, route)
+            free = back + problem.sites[courier.site].reload_s
+            if courier.last_site == courier.site:
+                build.from_site(c, free, stops[live.first_trip_end(c) :], state.trips_done + 1)
+        elif courier.shift.end_s > now:
+            build.from_site(c, live.free_at(c), stops, state.trips_done)
+    build.orders.update({u.order: problem.orders[u.order] for u in live.plan.unassigned})
+    real = tuple(replace(s, stock=+build.stock[k]) for k, s in enumerate(problem.sites))
+    order_map = sorted(build.orders)
+    sub = Problem(
+        (*real, *build.sites),
+        tuple(build.couriers),
+        tuple(build.orders[o] for o in order_map),
+        problem.name,
+        problem.epoch,
+    )
+    nodes = build.nodes + [problem.delivery_node(o) for o in order_map]
     nodes += [problem.pickup_node[order_map[k]] for k in sub.pickup_orders]
     index = np.array(nodes, dtype=np.int64)
     matrix = Matrix(
         {p: a[np.ix_(index, index)] for p, a in live.matrix.distance_m.items()},
         {p: a[np.ix_(index, index)] for p, a in live.matrix.duration_s.items()},
     )
-    return _SubProblem(sub, matrix, courier_map, order_map, forced, anchor)
+    return _SubProblem(
+        sub, matrix, build.courier_map, order_map, build.forced, build.anchor, build.home, set(build.touched)
+    )
 
 
-def _merge_route(live: LivePlan, sub: _SubProblem, k: int, refs: list[StopRef]) -> Route:
-    """The full route of sub-problem courier ``k``: its locked head, then ``refs`` timed on the sub-problem."""
-    c = sub.couriers[k]
-    timed = time_route(sub.problem, sub.matrix, k, refs).route
-    new_node = {sub.problem.delivery_node(j): live.problem.delivery_node(o) for j, o in enumerate(sub.orders)}
-    new_node.update({n: live.problem.pickup_node[sub.orders[j]] for j, n in sub.problem.pickup_node.items()})
-    tail = tuple(replace(s, order=sub.orders[s.order], node=new_node[s.node]) for s in timed.stops)
-    old = live.routes.get(c)
-    if c not in sub.anchor or old is None:
-        return replace(timed, courier=c, site=live.problem.couriers[c].site, stops=tail)
-    head = (*old.stops[: live.locked(c) - 1], sub.anchor[c])
-    profile = live.problem.couriers[c].profile
-    path = [old.site, *(s.node for s in head)]
-    head_m = sum(int(live.matrix.distance_m[profile][a, b]) for a, b in itertools.pairwise(path))
-    return replace(old, end_s=timed.end_s, distance_m=head_m + timed.distance_m, stops=(*head, *tail))
+def _merge_day(live: LivePlan, sub: _SubProblem, c: int, planned: dict[int, Route]) -> Route | None:
+    """Courier ``c``'s day from the sub-problem's plan: its trip under way (the locked head, then the rest as its
+    anchor sub-courier planned it, or as it was when that lost a forced order), then the trips its home
+    sub-courier planned from the trip's predicted return; timed on the live problem. ``None`` when it has
+    nothing left to do."""
+    old, locked = live.routes.get(c), live.locked(c)
+    first: Route | None = None
+    kept, free = next_free(live, c)
+    if old is not None and kept:
+        refs: list[StopRef] = [(s.order, s.kind) for s in old.stops[:locked]]
+        mine = planned.get(sub.anchor[c]) if c in sub.anchor else None
+        got = {sub.orders[s.order] for s in mine.stops} if mine is not None else set()
+        if mine is not None and set(sub.forced[c]) <= got:
+            refs += [(sub.orders[s.order], s.kind) for s in mine.stops]
+            free = mine.end_s + live.problem.sites[old.site].reload_s
+        else:
+            refs += [(s.order, s.kind) for s in old.stops[locked:kept]]
+        first = time_route(live.problem, live.matrix, c, refs, depart_s=old.start_s).route
+        kept = len(refs)
+    later = planned.get(sub.home[c]) if c in sub.home else None
+    tail, reloads = day_refs(later.stops if later is not None else ())
+    if not tail and first is None:
+        return None
+    refs = [(sub.orders[o], kind) for o, kind in tail]
+    timed = time_route(live.problem, live.matrix, c, refs, not_before_s=free, reloads=reloads).route
+    return with_later_trips(first, kept, timed)
 
 
 def _remaining(problem: Problem, route: Route | None, locked: int) -> tuple[tuple[str, str], ...]:
@@ -175,18 +241,19 @@ def _remaining(problem: Problem, route: Route | None, locked: int) -> tuple[tupl
 
 def reoptimise(live: LivePlan, params: SolveParams, seed: int = 0) -> tuple[LivePlan, dict[int, RouteChange]]:
     """Re-plan what is still free in ``live`` within ``params``' budget; return the new live plan and, per
-    courier index, the change in its stops still to come (only couriers whose list really changed)."""
+    courier index, the change in its stops still to come (only couriers whose list really changed).
+
+    The trip under way is locked (its stops stay with its courier, who may reorder those not reached yet); the
+    trips after it and those of couriers at their site are planned afresh, from the courier's expected return.
+    """
     sub = _build(live)
-    result = solve(one_trip_each(sub.problem), sub.matrix, params=params, seed=seed)
-    planned = {r.courier: [(s.order, s.kind) for s in r.stops] for r in result.routes}
-    routes: dict[int, Route] = {c: r for c, r in live.routes.items() if c not in sub.couriers}
-    for k, c in enumerate(sub.couriers):
-        refs: list[StopRef] = planned.get(k, [])
-        forced = [sub.orders.index(o) for o in sub.forced.get(c, [])]
-        if any(j not in {o for o, _ in refs} for j in forced):
-            refs = [(sub.orders.index(s.order), s.kind) for s in live.routes[c].stops[live.locked(c) :]]
-        if refs or c in sub.anchor:
-            routes[c] = _merge_route(live, sub, k, refs)
+    result = solve(sub.problem, sub.matrix, params=params, seed=seed)
+    planned = {r.courier: r for r in result.routes}
+    routes: dict[int, Route] = {c: r for c, r in live.routes.items() if c not in sub.touched}
+    for c in sorted(sub.touched):
+        day = _merge_day(live, sub, c, planned)
+        if day is not None:
+            routes[c] = day
     unassigned = tuple(Unassigned(sub.orders[u.order], u.reason) for u in result.unassigned)
     served = {o for r in routes.values() for o in r.orders}
     unassigned = tuple(u for u in unassigned if u.order not in served)

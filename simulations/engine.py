@@ -3,9 +3,10 @@ travel and service times, the plan is re-optimised on a clock, ETAs are predicte
 
 Events happen in time order (a heap; ties broken by kind, then by the order they were scheduled), and every
 random draw comes from generators seeded by the scenario's seed, so a day is repeatable when the re-plans stop
-on their solution limit. A courier's next event is always known: leave its site when its route's start and
-every basket on it are ready, reach the next stop, leave it after the service, come back; at each of these it
-"pings" its position, and between them the ETA snapshot places it on its leg by the time driven.
+on their solution limit. A courier's next event is always known: leave its site on its next trip when the
+dispatch policy says so (never before the trip's baskets are ready), reach the next stop, leave it after the
+service, come back and reload; at each of these it "pings" its position, and between them the ETA snapshot
+places it on its leg by the time driven. The trips are the live plan's (:mod:`scheduling.trips`).
 """
 
 from __future__ import annotations
@@ -23,14 +24,17 @@ from routing.errors import Conflict
 from routing.model import Order
 from routing.params import SolveParams
 from routing.plan import Plan, Reason, SolveStats, Unassigned
-from routing.timing import StopRef, time_route
-from scheduling import CourierState, Demand, LivePlan, PromiseDesk, PromisePolicy, Slot, plan_etas
+from routing.timing import time_route
+from scheduling import Demand, LivePlan, PromiseDesk, PromisePolicy, Slot, plan_etas
+from scheduling.dispatch import DispatchPolicy
 from scheduling.extend import add_orders
+from scheduling.live import day_refs
 from scheduling.replan import reoptimise
+from scheduling.trips import finish_trip, start_trip
+from simulations.idle import idle_able
 from simulations.log import CourierLog, DayLog, OrderLog, TripLog
 from simulations.scenario import Scenario
-from simulations.trips import retire_trip
-from simulations.world import World
+from simulations.world import World, dispatch_policy
 
 __all__ = ["Progress", "simulate_day"]
 
@@ -51,6 +55,7 @@ class _Motion:
     distance_m: int = 0
     leg: tuple[Point, Point, int, int] | None = None
     serving: bool = False
+    wait_s: int = 0
 
 
 @dataclass
@@ -98,9 +103,10 @@ class _Day:
         self.clock = _Clock()
         self.orders: list[OrderLog] = []
         self.by_id: dict[str, OrderLog] = {}
-        self.ready_s: dict[str, int] = {}
         self.motion: dict[int, _Motion] = {}
         self.wake_at: dict[int, int] = {}
+        self.planned: dict[int, object] = {}
+        self.dispatch: DispatchPolicy = dispatch_policy(world)
         self.trips: list[TripLog] = []
         self.now = 0
         self.replans = self.replans_kept = 0
@@ -109,13 +115,20 @@ class _Day:
 
     # -- the plan ------------------------------------------------------------------------------------------
     def _use(self, live: LivePlan) -> None:
-        """Make ``live`` the plan; promises see it, and couriers waiting at their site are woken on time."""
+        """Make ``live`` the plan; promises see it, and a courier at its site whose next trip changed is woken
+        when the dispatch policy would have it leave."""
         self.live = live
         self.desk.use(live)
         for c, route in live.routes.items():
-            if not live.state(c).departed and self.wake_at.get(c) != route.start_s:
-                self.wake_at[c] = route.start_s
-                self.clock.push(max(route.start_s, self.now), _WAKE, c)
+            if not live.state(c).departed and self.planned.get(c) is not route:
+                self.planned[c] = route
+                self._plan_wake(c)
+
+    def _plan_wake(self, c: int) -> None:
+        leave = max(self.now, self.dispatch.departure_s(self.live, c))
+        if self.wake_at.get(c) != leave:
+            self.wake_at[c] = leave
+            self.clock.push(leave, _WAKE, c)
 
     def _location(self, node: int) -> Point:
         return self.live.locations[node]
@@ -140,9 +153,11 @@ class _Day:
         log = OrderLog(a.id, a.time_s, a.area, a.location)
         self.orders.append(log)
         self.by_id[a.id] = log
-        offer = self.desk.offer(Demand(a.items, a.weight_g, service_s=a.service_s), a.location, self.now)
+        demand = Demand(a.items, a.weight_g, service_s=a.service_s)
+        offer = self.desk.offer(demand, a.location, self.now)
         if not offer.slots:
             log.status, log.reason = "refused", (offer.reason or Reason.FLEET_FULL).value
+            log.idle_able = idle_able(self.desk, demand, a.location, self.now)
             return
         pick = self._choose(offer.slots)
         slot = offer.slots[pick]
@@ -151,11 +166,22 @@ class _Day:
                 live = self.desk.confirm(offer.id, pick, a.id, self.now)
             except Conflict:
                 log.status, log.reason = "refused", "CONFLICT"
+                log.idle_able = idle_able(self.desk, demand, a.location, self.now)
                 return
             live = replace(live, states=self.live.states)
         else:
             self.desk.holds.drop(offer.id)
-            order = Order(a.id, a.location, (slot.window,), a.items, a.weight_g, service_s=a.service_s, site=slot.site)
+            ready = self.now + self.desk.policy.prep_s
+            order = Order(
+                a.id,
+                a.location,
+                (slot.window,),
+                a.items,
+                a.weight_g,
+                service_s=a.service_s,
+                site=slot.site,
+                ready_s=ready,
+            )
             problem, matrix, plan = add_orders(
                 self.live.problem, self.live.matrix, self.live.plan, [order], self.world.provider
             )
@@ -164,33 +190,36 @@ class _Day:
                 self.live, problem=problem, matrix=matrix, plan=replace(plan, unassigned=(*plan.unassigned, waiting))
             )
         log.status, log.promised, log.asap = "accepted", slot.window, slot.asap
-        self.ready_s[a.id] = self.now + self.desk.policy.prep_s
         self._use(live)
 
     # -- couriers ------------------------------------------------------------------------------------------
     def _wake(self, c: int) -> None:
+        """The courier's planned departure time: leave now if the policy still says so, else wait."""
         live = self.live
         route = live.routes.get(c)
-        if route is None or live.state(c).departed or self.wake_at.get(c) != route.start_s:
+        if route is None or live.state(c).departed or self.wake_at.get(c) != self.now:
             return
-        problem = live.problem
-        leave = max([route.start_s, *(self.ready_s[problem.orders[o].id] for o in route.orders)])
+        leave = self.dispatch.departure_s(live, c)
         if leave > self.now:
+            self.wake_at[c] = leave
             self.clock.push(leave, _WAKE, c)
             return
-        here = self._location(route.site)
-        self.motion[c] = _Motion(self.now, [here])
         self.wake_at.pop(c, None)
-        states = {**live.states, c: CourierState(0, True, here, self.now)}
-        self._use(replace(live, states=states))
+        live = start_trip(live, c, self.now)
+        for stop in route.stops[: live.first_trip_end(c)]:
+            self.by_id[live.problem.orders[stop.order].id].departed_s = self.now
+        self.motion[c] = _Motion(self.now, [self._location(route.site)])
+        self._use(live)
         self._next_leg(c)
 
     def _next_leg(self, c: int) -> None:
         live, motion = self.live, self.motion[c]
         route, state = live.routes[c], live.state(c)
         courier = live.problem.couriers[c]
+        end = live.first_trip_end(c)
         here = route.stops[state.done - 1].node if state.done else route.site
-        there = route.stops[state.done].node if state.done < len(route.stops) else courier.last_site
+        home = courier.site if end < len(route.stops) else courier.last_site
+        there = route.stops[state.done].node if state.done < end else home
         planned = int(live.matrix.duration_s[courier.profile][here, there])
         motion.distance_m += int(live.matrix.distance_m[courier.profile][here, there])
         arrive = self.now + round(planned * self._factor(self.scenario.noise.travel_cv))
@@ -203,7 +232,7 @@ class _Day:
         route, state = live.routes[c], live.state(c)
         assert motion.leg is not None
         place = motion.leg[1]
-        if state.done >= len(route.stops):
+        if state.done >= live.first_trip_end(c):
             motion.path.append(place)
             self._back(c)
             return
@@ -221,6 +250,7 @@ class _Day:
         failed = self.noise.random() < self.scenario.demand.failure_rate
         log.status, log.reason = ("failed", "CUSTOMER_ABSENT") if failed else ("delivered", None)
         begin = max(self.now, min(w.start_s for w in order.windows))
+        motion.wait_s += begin - self.now
         service = round(order.service_s * self._factor(self.scenario.noise.service_cv))
         self._ping(c, place, done=state.done)
         motion.path.append(place)
@@ -235,12 +265,14 @@ class _Day:
         live, motion = self.live, self.motion.pop(c)
         route = live.routes[c]
         problem = live.problem
-        orders = tuple(problem.orders[o].id for o in route.orders)
+        orders = tuple(problem.orders[s.order].id for s in route.stops[: live.first_trip_end(c)])
         courier, site = problem.couriers[c], problem.sites[route.site]
-        self.trips.append(
-            TripLog(courier.id, site.id, motion.start_s, self.now, motion.distance_m, orders, tuple(motion.path))
+        trip = TripLog(
+            courier.id, site.id, motion.start_s, self.now, motion.distance_m, orders, tuple(motion.path), motion.wait_s
         )
-        self._use(retire_trip(live, c, self.now))
+        self.trips.append(trip)
+        self.planned.pop(c, None)
+        self._use(finish_trip(live, c, self.now))
 
     # -- clock ticks ---------------------------------------------------------------------------------------
     def _busy(self) -> bool:
@@ -276,18 +308,21 @@ class _Day:
         shorter = after.distance_m < before.distance_m
         if after.orders_served < before.orders_served or (after.orders_served == before.orders_served and not shorter):
             return
-        routes = []
         for route in new.plan.routes:
             if not new.state(route.courier).departed:
-                ready = max(self.ready_s[new.problem.orders[o].id] for o in route.orders)
-                refs: list[StopRef] = [(s.order, s.kind) for s in route.stops]
-                timed = time_route(new.problem, new.matrix, route.courier, refs, not_before_s=max(ready, self.now))
+                refs, reloads = day_refs(route.stops)
+                timed = time_route(
+                    new.problem,
+                    new.matrix,
+                    route.courier,
+                    refs,
+                    not_before_s=new.free_at(route.courier),
+                    reloads=reloads,
+                )
                 if not timed.on_time:
                     return
-                route = timed.route
-            routes.append(route)
         self.replans_kept += 1
-        self._use(replace(new, plan=replace(new.plan, routes=tuple(routes))))
+        self._use(new)
 
     # -- the loop ------------------------------------------------------------------------------------------
     def run(self) -> DayLog:
@@ -326,6 +361,7 @@ class _Day:
         couriers = [CourierLog(c.id, problem.sites[c.site].id, c.profile, c.shift) for c in problem.couriers]
         kinds: dict[str, str] = {s.id: s.kind for s in problem.sites}
         log = DayLog(self.scenario.name, self.scenario.seed, problem.epoch, self.orders, self.trips, couriers, kinds)
+        log.dispatch = self.dispatch.name
         log.replans, log.replans_kept, log.wall_s = self.replans, self.replans_kept, round(wall_s, 2)
         return log
 

@@ -15,7 +15,9 @@ __all__ = ["CourierLog", "DayLog", "OrderLog", "TripLog"]
 class OrderLog:
     """One order: placed at ``placed_s``; ``status`` ends as ``delivered``, ``failed`` or ``refused`` (with a
     ``reason`` for the last two); the promised window, who served it and when the courier reached the door;
-    ``etas`` are the ``(time, predicted arrival)`` samples taken while it was on its way."""
+    ``etas`` are the ``(time, predicted arrival)`` samples taken while it was on its way; ``departed_s`` when
+    its trip left the site; for a refused order, ``idle_able`` counts the couriers idle at a site that could have
+    served it (on shift, at a site holding the basket and covering the address, no trip planned for 30 min)."""
 
     id: str
     placed_s: int
@@ -31,11 +33,14 @@ class OrderLog:
     arrival_s: int | None = None
     etas: list[tuple[int, int]] = field(default_factory=list)
     eta_updates: int = 0
+    departed_s: int | None = None
+    idle_able: int = 0
 
 
 @dataclass(frozen=True)
 class TripLog:
-    """One trip: a courier leaves its site, serves ``orders`` and comes back; ``path`` is the places visited."""
+    """One trip: a courier leaves its site, serves ``orders`` and comes back; ``path`` is the places visited,
+    ``wait_s`` the time it waited at doors for windows to open."""
 
     courier: str
     site: str
@@ -44,6 +49,7 @@ class TripLog:
     distance_m: int
     orders: tuple[str, ...]
     path: tuple[Point, ...]
+    wait_s: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,3 +76,4 @@ class DayLog:
     replans: int = 0
     replans_kept: int = 0
     wall_s: float = 0.0
+    dispatch: str = "greedy"

@@ -151,9 +151,14 @@ class PromiseSpec(_Spec):
 class DispatchSpec(_Spec):
     """How accepted orders reach couriers: ``insert`` each at once, ``replan`` the day every
     ``replan_every_min``, or both. Re-plans stop after ``replan_solutions`` solutions (repeatable) or
-    ``replan_time_limit_s``, whichever comes first."""
+    ``replan_time_limit_s``, whichever comes first. ``policy`` decides when a loaded trip leaves
+    (:mod:`scheduling.dispatch`): ``greedy`` when ready, ``lazy`` at the latest safe time, ``look-ahead`` waiting
+    ``lookahead_step_min`` at a time while a new order near the site is at least ``lookahead_chance`` likely."""
 
     mode: Literal["insert", "replan", "insert+replan"] = "insert+replan"
+    policy: Literal["greedy", "lazy", "look-ahead"] = "greedy"
+    lookahead_step_min: int = Field(strict=True, default=5, ge=1, le=120)
+    lookahead_chance: float = Field(strict=True, default=0.5, gt=0, le=1)
     replan_every_min: int = Field(strict=True, default=5, ge=1, le=720)
     replan_solutions: int = Field(strict=True, default=60, ge=1, le=100_000)
     replan_time_limit_s: float = Field(strict=True, default=5.0, gt=0, le=3600)

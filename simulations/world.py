@@ -16,16 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from forecasting import OrderLines
+from forecasting.history import DAY_S
 from forecasting.pipeline import plan_stock, run_forecast
 from forecasting.sites import StockSite
 from forecasting.stocking import top_n_plan
 from geo import GridCityProvider, LegProvider, RoadGraphProvider
+from geo.haversine import haversine_m
 from geo.matrix import Point
 from routing.model import Capacity, Courier, Problem, Site, Window
+from scheduling.dispatch import DispatchPolicy, Greedy, Lazy, LookAhead
 from simulations.demand import Arrival, DayDemand, day_demand
 from simulations.scenario import Scenario, SiteSpec, clock_s
 
-__all__ = ["DEFAULT_ROADS", "World", "build_world", "city_provider"]
+__all__ = ["DEFAULT_ROADS", "World", "build_world", "city_provider", "dispatch_policy"]
 
 DEFAULT_ROADS = Path(__file__).resolve().parents[1] / "data" / "helsinki.osm.pbf"
 _DAY_END_S = 30 * 3600
@@ -34,12 +37,14 @@ _DAY_END_S = 30 * 3600
 @dataclass(frozen=True)
 class World:
     """Everything a simulated day starts from: the problem (sites with stock and couriers, no orders yet), the
-    streets, the day's arrivals, and the forward warehouses' stock by policy."""
+    streets, the day's arrivals, and ``order_rate``: the orders per second expected nearest each site by hour of
+    the day, learnt from the history (shape ``(sites, 24)``)."""
 
     scenario: Scenario
     problem: Problem
     provider: LegProvider
     arrivals: tuple[Arrival, ...]
+    order_rate: np.ndarray
 
 
 def city_provider(scenario: Scenario) -> LegProvider:
@@ -99,6 +104,34 @@ def _forward_stock(scenario: Scenario, demand: DayDemand) -> dict[str, dict[str,
     return stock
 
 
+def _order_rate(history: OrderLines, sites: tuple[Site, ...], last_days: int) -> np.ndarray:
+    """Orders per second by nearest site and local hour, over the last ``last_days`` days of ``history``."""
+    recent = history.select(history.day >= history.days - last_days)
+    _, first = np.unique(recent.order, return_index=True)
+    lat, lon, when = recent.lat[first], recent.lon[first], recent.time_s[first]
+    hour = ((when + recent.utc_offset_s) % DAY_S) // 3600
+    distance = np.stack([haversine_m(s.location[0], s.location[1], lat, lon) for s in sites])
+    nearest = np.argmin(distance, axis=0)
+    counts = np.zeros((len(sites), 24))
+    np.add.at(counts, (nearest, hour), 1)
+    return counts / last_days / 3600
+
+
+def dispatch_policy(world: World) -> DispatchPolicy:
+    """The scenario's dispatch policy; ``look-ahead`` expects orders at the world's ``order_rate``."""
+    spec = world.scenario.dispatch
+    if spec.policy == "lazy":
+        return Lazy()
+    if spec.policy == "look-ahead":
+        rate = world.order_rate
+
+        def expected(site: int, time_s: int) -> float:
+            return float(rate[site, (time_s // 3600) % 24])
+
+        return LookAhead(expected, spec.lookahead_step_min * 60, spec.lookahead_chance)
+    return Greedy()
+
+
 def _site(spec: SiteSpec, stock: dict[str, int]) -> Site:
     zone = _circle(spec.location, spec.zone_radius_m) if spec.zone_radius_m else None
     return Site(spec.id, spec.kind, spec.location, Window(0, _DAY_END_S), stock, zone)
@@ -130,4 +163,5 @@ def build_world(scenario: Scenario) -> World:
     zone = timezone(timedelta(seconds=demand.utc_offset_s))
     epoch = datetime.fromtimestamp(demand.midnight_s, tz=UTC).astimezone(zone)
     problem = Problem(sites, tuple(couriers), (), scenario.name, epoch)
-    return World(scenario, problem, city_provider(scenario), demand.arrivals)
+    rate = _order_rate(demand.history, sites, 28)
+    return World(scenario, problem, city_provider(scenario), demand.arrivals, rate)

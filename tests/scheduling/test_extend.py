@@ -17,10 +17,10 @@ HOUR = 3600
 SITE = (60.170, 24.940)
 
 
-def _one_courier_with_a_tight_stop() -> SimpleNamespace:
+def _one_courier_with_a_tight_stop(max_trips: int | None = None) -> SimpleNamespace:
     """One bike; order ``tight`` must be reached by 08:15 and the route leaves at 08:00 (now)."""
     site = Site("store", "store", SITE, Window(0, 20 * HOUR), {"milk": 10})
-    bike = Courier("bike", 0, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000))
+    bike = Courier("bike", 0, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000), max_trips=max_trips)
     tight = Order("tight", (60.175, 24.940), (Window(8 * HOUR, 8 * HOUR + 900),), {"milk": 1}, service_s=60)
     problem = Problem((site,), (bike,), (tight,), "tight")
     provider = StraightLineProvider()
@@ -30,11 +30,18 @@ def _one_courier_with_a_tight_stop() -> SimpleNamespace:
     return SimpleNamespace(live=live, provider=provider)
 
 
-def test_a_basket_that_would_delay_the_departure_past_an_earlier_window_gets_no_slot() -> None:
-    world = _one_courier_with_a_tight_stop()
+def test_a_basket_that_would_delay_the_departure_past_an_earlier_window_gets_no_slot_in_that_trip() -> None:
     near = (60.1745, 24.9405)  # on the way: cheap to add, but its basket is ready only after 20 minutes of picking
-    slow = PromiseDesk(world.live, world.provider, PromisePolicy(prep_s=1200))
+    one_trip = _one_courier_with_a_tight_stop(max_trips=1)
+    slow = PromiseDesk(one_trip.live, one_trip.provider, PromisePolicy(prep_s=1200))
     assert slow.offer(Demand({"milk": 1}), near, 8 * HOUR).slots == ()
+    world = _one_courier_with_a_tight_stop()
+    slow = PromiseDesk(world.live, world.provider, PromisePolicy(prep_s=1200))
+    offer = slow.offer(Demand({"milk": 1}), near, 8 * HOUR)
+    after = slow.confirm(offer.id, 0, "near", 8 * HOUR)
+    stops = after.plan.routes[0].stops
+    assert [(after.problem.orders[s.order].id, s.trip) for s in stops] == [("tight", 0), ("near", 1)]
+    assert stops[0].start_s <= 8 * HOUR + 900 and after.plan.routes[0].trips[1].depart_s >= 8 * HOUR + 1200
     quick = PromiseDesk(world.live, world.provider, PromisePolicy(prep_s=60))
     offer = quick.offer(Demand({"milk": 1}), near, 8 * HOUR)
     assert offer.slots

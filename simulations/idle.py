@@ -1,0 +1,35 @@
+"""Who could have served a refused order: couriers idle at a site that holds the basket and covers the address."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from geo.matrix import Point
+from scheduling import Demand, PromiseDesk
+
+__all__ = ["IDLE_AHEAD_S", "idle_able"]
+
+IDLE_AHEAD_S = 30 * 60
+"""A courier is idle when it has no trip planned to leave within this long."""
+
+
+def idle_able(desk: PromiseDesk, demand: Demand, location: Point, now_s: int) -> int:
+    """How many couriers could have taken ``demand`` at ``location`` at ``now_s`` and were idle: on shift, at
+    their site, no trip planned to leave within :data:`IDLE_AHEAD_S`, the skills and a capacity the basket fits,
+    at a site with the basket's stock (after the plan and the offers held) whose zone covers the address."""
+    view, live = desk.view, desk.live
+    held = desk.holds.held(now_s, items=list(demand.items))
+    count = 0
+    for c, courier in enumerate(live.problem.couriers):
+        route = live.routes.get(c)
+        if not courier.shift.start_s <= now_s < courier.shift.end_s or live.state(c).departed:
+            continue
+        if route is not None and route.stops and route.start_s < now_s + IDLE_AHEAD_S:
+            continue
+        cap = courier.capacity
+        if not demand.skills <= courier.skills or demand.weight_g > cap.weight_g:
+            continue
+        left = view.stock_left[courier.site] - held.get(courier.site, Counter())
+        if all(left[item] >= q for item, q in demand.items.items()) and view.covers(courier.site, location):
+            count += 1
+    return count
