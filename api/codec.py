@@ -84,7 +84,9 @@ def load_states(text: str | bytes) -> dict[int, CourierState]:
     out = {}
     for c, s in json.loads(text).items():
         position = tuple(s["position"]) if s["position"] is not None else None
-        out[int(c)] = CourierState(s["done"], s["departed"], position, s["ping_s"])
+        out[int(c)] = CourierState(
+            s["done"], s["departed"], position, s["ping_s"], s.get("trips_done", 0), s.get("free_s")
+        )
     return out
 
 

@@ -25,7 +25,6 @@ from api.store import Registry
 from routing import SolveParams, solve
 from routing.errors import Conflict
 from routing.plan_json import plan_to_json
-from routing.trips import one_trip_each
 from scheduling import LivePlan
 from scheduling.replan import insert_orders, reoptimise
 
@@ -122,7 +121,7 @@ def run_job(kind: str, params: dict[str, Any]) -> str:
 
 
 def _plan(live_store: LiveStore, registry: Registry, params: SolveParams, job: dict[str, Any], job_id: str) -> dict:
-    problem = one_trip_each(registry.problem(open_only=True))
+    problem = registry.problem(open_only=True)
     matrix = live_store.provider.matrix(problem.locations(), sorted({c.profile for c in problem.couriers}))
     plan = solve(
         problem, matrix, params=params, seed=int(job.get("seed", 0)), progress=_Reporter(registry.redis, job_id)

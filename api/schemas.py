@@ -15,6 +15,7 @@ from routing.problem_json import Id, LatLon, Names, OrderSpec, SiteSpec
 
 __all__ = [
     "ERRORS",
+    "AssignmentTrip",
     "AssignmentsPublic",
     "ConfirmCreate",
     "CourierSpec",
@@ -35,6 +36,8 @@ __all__ = [
     "SiteSpec",
     "StreetsPublic",
     "TrackingPublic",
+    "TripEventCreate",
+    "TripEventPublic",
 ]
 
 Quantity = Annotated[int, Field(strict=True, gt=0, le=10_000)]
@@ -228,7 +231,7 @@ class ConfirmCreate(_In):
 
 
 class AssignmentStop(BaseModel):
-    """A stop still to do, with its live ETA."""
+    """A stop still to do, with its live ETA and the trip it is on (0: the trip under way or being loaded)."""
 
     order: str
     kind: str
@@ -237,15 +240,29 @@ class AssignmentStop(BaseModel):
     eta: AwareDatetime
     late_s: int
     p_late: float
+    trip: int = 0
+
+
+class AssignmentTrip(BaseModel):
+    """A trip of the courier's day still to end: ``under_way`` (it has left), ``loading`` (the next to leave;
+    ``leave_at`` is when the service's dispatch policy has it leave) or ``planned`` (later; its stops may still
+    change with a re-plan); ``back_eta`` is when it is expected back at the site."""
+
+    trip: int
+    status: Literal["under_way", "loading", "planned"]
+    leave_at: AwareDatetime | None = None
+    back_eta: AwareDatetime
+    orders: list[str]
 
 
 class AssignmentsPublic(BaseModel):
-    """A courier's stops still to come, in order; ``site`` is where it loads."""
+    """A courier's stops still to come, in order, and its trips; ``site`` is where it loads."""
 
     courier: str
     site: str
     departed: bool
     stops: list[AssignmentStop]
+    trips: list[AssignmentTrip] = []
     return_eta: AwareDatetime | None = None
 
 
@@ -289,6 +306,32 @@ class EventCreate(_In):
         return self
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "delivered"}]})
+
+
+class TripEventCreate(_In):
+    """A courier's trip event: it left its site loaded (``trip_started``) or is back at it (``back_at_site``)."""
+
+    type: Literal["trip_started", "back_at_site"]
+    at: AwareDatetime | None = Field(None, description="when (default: now; within the horizon, not ahead)")
+
+    @model_validator(mode="after")
+    def _when(self) -> TripEventCreate:
+        if self.at is not None:
+            _near_now(self.at, "at", HORIZON_S)
+        return self
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"type": "trip_started"}]})
+
+
+class TripEventPublic(BaseModel):
+    """A trip event as applied: ``applied`` is false for a repeat (the courier was already under way, or
+    already back), which changes nothing; ``trips_done`` counts the courier's finished trips."""
+
+    courier: str
+    type: str
+    at: AwareDatetime
+    applied: bool
+    trips_done: int
 
 
 class EventPublic(BaseModel):

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from scheduling import PromisePolicy
+from scheduling.dispatch import DispatchPolicy, Greedy, Lazy
 
 __all__ = ["Settings", "get_settings"]
 
@@ -40,6 +42,14 @@ class Settings(BaseSettings):
     horizon_s: int = Field(default=4 * 3600, gt=0, description="how far ahead windows are offered")
     hold_s: int = Field(default=300, gt=0, description="how long an offer holds its stock")
     prep_s: int = Field(default=600, ge=0, description="picking and packing time before a courier can leave")
+    dispatch: Literal["greedy", "lazy"] = Field(
+        default="greedy",
+        description="when the courier app is told to leave on a loaded trip: when ready, or at the latest safe time",
+    )
+
+    def dispatch_policy(self) -> DispatchPolicy:
+        """The dispatch policy these settings name."""
+        return Lazy() if self.dispatch == "lazy" else Greedy()
 
     def promise_policy(self) -> PromisePolicy:
         """The promise policy these settings describe."""

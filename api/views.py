@@ -22,10 +22,18 @@ __all__ = [
     "order_index",
     "order_view",
     "order_windows",
+    "seconds_at",
     "timeline",
     "trip_under_way",
     "windows_of",
 ]
+
+
+def seconds_at(problem: Problem, moment: datetime) -> int:
+    """Seconds from the problem's epoch (Unix seconds without one) of an aware ``moment``."""
+    if problem.epoch is None:
+        return int(moment.timestamp())
+    return int((moment - problem.epoch).total_seconds())
 
 
 def at_time(problem: Problem, seconds: int) -> datetime:

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 
 import numpy as np
 
 from geo.matrix import Matrix
 from routing.model import Problem
 
-__all__ = ["MIN_SLOTS", "one_trip_each", "trip_slots"]
+__all__ = ["MIN_SLOTS", "trip_slots"]
 
 MIN_SLOTS = 3  # a courier without a trip limit gets at least this many trips (when it has the orders)
 
@@ -63,9 +62,3 @@ def _by_time(problem: Problem, matrix: Matrix, c: int, served: Sequence[int]) ->
     service = float(np.median([problem.orders[o].service_s for o in served]))
     round_trip = max(1.0, float(legs) + service + site.reload_s)
     return math.ceil((courier.shift.end_s - courier.shift.start_s) / round_trip)
-
-
-def one_trip_each(problem: Problem) -> Problem:
-    """``problem`` with every courier limited to one trip: for the live plan (:mod:`scheduling`), which holds one
-    route per courier and starts a courier's next route when it is back."""
-    return replace(problem, couriers=tuple(replace(c, max_trips=1) for c in problem.couriers))

@@ -2,8 +2,9 @@
 
 from scheduling.candidates import Demand
 from scheduling.eta import CourierEta, StopEta, courier_eta, plan_etas
-from scheduling.live import CourierState, LivePlan, live_at
+from scheduling.live import CourierState, LivePlan
 from scheduling.promise import Holds, MemoryHolds, Offer, PromiseDesk, PromisePolicy, Slot
+from scheduling.trips import live_at
 
 __all__ = [
     "CourierEta",

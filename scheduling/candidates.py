@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
@@ -50,10 +50,11 @@ class PlanView:
 
     live: LivePlan
     margin_sd: float = 1.0
-    index: InsertionIndex = field(init=False)
 
-    def __post_init__(self) -> None:
-        self.index = InsertionIndex(self.live, self.margin_sd)
+    @cached_property
+    def index(self) -> InsertionIndex:
+        """The insertion positions, built on first use (a plan that is never asked about costs nothing)."""
+        return InsertionIndex(self.live, self.margin_sd)
 
     @cached_property
     def stock_left(self) -> list[Counter[str]]:

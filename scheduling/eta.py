@@ -13,12 +13,23 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from geo.haversine import haversine_m
 from routing.timing import earliest_start
 from scheduling.live import LivePlan
 
-__all__ = ["LEG_CV", "SERVICE_CV", "CourierEta", "StopEta", "courier_eta", "late_probability", "next_free", "plan_etas"]
+__all__ = [
+    "LEG_CV",
+    "SERVICE_CV",
+    "CourierEta",
+    "NextFree",
+    "StopEta",
+    "courier_eta",
+    "late_probability",
+    "next_free",
+    "plan_etas",
+]
 
 LEG_CV = 0.2
 SERVICE_CV = 0.3
@@ -41,13 +52,15 @@ class StopEta:
 @dataclass(frozen=True)
 class CourierEta:
     """The ETAs of a courier's remaining stops, of its return from each trip still to end (``backs``, the last
-    one is the end of its day: ``end_s``); ``over_shift_s`` > 0 past the shift end."""
+    one is the end of its day: ``end_s``; ``back_variance``: the variance, s², of the first); ``over_shift_s`` > 0
+    past the shift end."""
 
     courier: int
     stops: tuple[StopEta, ...]
     end_s: int
     over_shift_s: int
     backs: tuple[int, ...] = ()
+    back_variance: float = 0.0
 
     @property
     def at_risk(self) -> tuple[StopEta, ...]:
@@ -90,13 +103,14 @@ def _first_leg(live: LivePlan, courier: int) -> tuple[int, int, int, int]:
     return prev_node, state.ping_s, round(share * leg_s), nxt
 
 
-def courier_eta(live: LivePlan, courier: int) -> CourierEta:
+def courier_eta(live: LivePlan, courier: int, *, first_trip_only: bool = False) -> CourierEta:
     """ETAs of the courier's remaining stops from its live state; no re-solve, linear in the stops left.
 
     A courier that has not left starts from its site at the planned time or when it is free, whichever is
     later; one on the way is placed by its last ping. Back at its site between trips, it reloads (the site's
     ``reload_s``) and leaves no earlier than the next trip's planned departure, so a delay on one trip moves the
-    trips after it. No stop is expected before ``live.now_s`` unless it is done.
+    trips after it. No stop is expected before ``live.now_s`` unless it is done. With ``first_trip_only``, only
+    the stops of the trip under way (or being loaded) and its return.
     """
     problem = live.problem
     c = problem.couriers[courier]
@@ -106,14 +120,19 @@ def courier_eta(live: LivePlan, courier: int) -> CourierEta:
     variance = 0.0
     etas: list[StopEta] = []
     backs: list[int] = []
+    back_variance: float | None = None
     trip = route.stops[live.state(courier).done - 1].trip if heading == c.site and first_leg_s >= 0 else None
-    for k, stop in enumerate(live.remaining(courier)):
+    remaining = live.remaining(courier)
+    if first_trip_only:
+        remaining = remaining[: max(0, live.first_trip_end(courier) - live.state(courier).done)]
+    for k, stop in enumerate(remaining):
         leg_s = first_leg_s if k == 0 and first_leg_s >= 0 and heading == stop.node else -1
         if trip is not None and stop.trip != trip:
             back_leg = first_leg_s if k == 0 and first_leg_s >= 0 else int(duration[node, c.site])
             back = max(clock + back_leg, live.now_s)
             variance += (LEG_CV * back_leg) ** 2
             backs.append(back)
+            back_variance = variance if back_variance is None else back_variance
             node, clock = c.site, max(back + problem.sites[c.site].reload_s, route.trips[stop.trip].depart_s)
         trip = stop.trip
         leg_s = leg_s if leg_s >= 0 else int(duration[node, stop.node])
@@ -128,22 +147,34 @@ def courier_eta(live: LivePlan, courier: int) -> CourierEta:
         node, clock = stop.node, start + service
         variance += (SERVICE_CV * service) ** 2
     if not etas and first_leg_s >= 0:
-        end = max(clock + first_leg_s, live.now_s)
+        end, last_leg = max(clock + first_leg_s, live.now_s), first_leg_s
     else:
-        end = clock + int(duration[node, c.last_site])
+        last_leg = int(duration[node, c.last_site])
+        end = clock + last_leg
     backs.append(end)
-    return CourierEta(courier, tuple(etas), end, max(0, end - c.shift.end_s), tuple(backs))
+    variance += (LEG_CV * last_leg) ** 2
+    back_variance = variance if back_variance is None else back_variance
+    return CourierEta(courier, tuple(etas), end, max(0, end - c.shift.end_s), tuple(backs), back_variance)
 
 
-def next_free(live: LivePlan, courier: int) -> tuple[int, int]:
-    """``(kept, free_s)``: how many stops at the head of the courier's route are the trip under way (0 when it
-    is at its site), and when it can leave its site on its next trip (the trip's predicted return plus the
-    site's reload, or :meth:`LivePlan.free_at`)."""
+class NextFree(NamedTuple):
+    """How many stops at the head of a courier's route are the trip under way (0 when it is at its site), when
+    it can leave its site on its next trip, and the variance (s²) of that time."""
+
+    kept: int
+    free_s: int
+    variance: float = 0.0
+
+
+def next_free(live: LivePlan, courier: int) -> NextFree:
+    """When the courier is free for its next trip: its trip's predicted return plus the site's reload, or
+    :meth:`LivePlan.free_at` when it is at its site."""
     if not live.state(courier).departed or courier not in live.routes:
-        return 0, live.free_at(courier)
-    back = courier_eta(live, courier).backs[0]
+        return NextFree(0, live.free_at(courier))
+    eta = courier_eta(live, courier, first_trip_only=True)
     site = live.problem.sites[live.problem.couriers[courier].site]
-    return live.first_trip_end(courier), max(back + site.reload_s, live.free_at(courier))
+    free = max(eta.backs[0] + site.reload_s, live.free_at(courier))
+    return NextFree(live.first_trip_end(courier), free, eta.back_variance)
 
 
 def plan_etas(live: LivePlan) -> dict[int, CourierEta]:

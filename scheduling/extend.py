@@ -23,7 +23,10 @@ def _grow(old: np.ndarray, keep: np.ndarray, added: np.ndarray, rows: np.ndarray
     """``old`` placed at ``keep`` positions, with ``rows`` (new → all) and ``cols`` (all → new) at ``added``."""
     size = len(keep) + len(added)
     grown = np.zeros((size, size), dtype=np.int64)
-    grown[np.ix_(keep, keep)] = old
+    if len(keep) and keep[-1] == len(keep) - 1:  # no pickup node moves: one block
+        grown[: len(keep), : len(keep)] = old
+    else:
+        grown[np.ix_(keep, keep)] = old
     grown[added, :] = rows
     grown[:, added] = cols
     grown[added, added] = 0

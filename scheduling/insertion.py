@@ -126,12 +126,11 @@ class CourierDay:
         self.stop_count = len(stops)
         groups = trip_groups(stops)
         state = live.state(courier)
-        kept, free = self.free_s = next_free(live, courier)
+        kept, free, variance = self.free = next_free(live, courier)
         if kept:
             groups = groups[1:]
         self.trips: list[_Trip] = []
         self.frees: list[int] = []
-        variance = 0.0
         for k, (first, end) in enumerate(groups):
             self.frees.append(free)
             trip = self._forward(first, stops[first:end], free, variance, last=k == len(groups) - 1)
@@ -276,7 +275,7 @@ class InsertionIndex:
             if live.now_s >= c.shift.end_s:
                 continue
             day = CourierDay(live, courier, live.routes.get(courier), margin_sd)
-            self._free[courier] = day.free_s[1]
+            self._free[courier] = day.free.free_s
             for row in day.rows():
                 rows.setdefault(c.profile, []).append((courier, *row))
         self._positions = {profile: self._arrays(profile, r) for profile, r in rows.items()}

@@ -11,7 +11,7 @@ from routing.model import Problem
 from routing.plan import Plan, Route, Stop
 from routing.timing import StopRef
 
-__all__ = ["CourierState", "LivePlan", "day_refs", "live_at", "trip_groups"]
+__all__ = ["CourierState", "LivePlan", "day_refs", "trip_groups"]
 
 
 def trip_groups(stops: Sequence[Stop]) -> list[tuple[int, int]]:
@@ -122,13 +122,3 @@ class LivePlan:
             return self
         states = {**self.states, courier: replace(state, position=position, ping_s=at_s)}
         return replace(self, states=states, now_s=max(self.now_s, at_s))
-
-
-def live_at(problem: Problem, matrix: Matrix, plan: Plan, now_s: int) -> LivePlan:
-    """The live plan as if every route had run exactly as planned until ``now_s``: a courier has left when its
-    route's start is past, and the stops whose departure is past are done."""
-    states = {
-        r.courier: CourierState(done=sum(1 for s in r.stops if s.departure_s <= now_s), departed=r.start_s <= now_s)
-        for r in plan.routes
-    }
-    return LivePlan(problem, matrix, plan, now_s, states)

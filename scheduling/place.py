@@ -56,7 +56,7 @@ def place_order(
     if ready_s is not None:
         order = replace(order, ready_s=max(order.ready_s or ready_s, ready_s))
     old = live.routes.get(courier)
-    kept, free = next_free(live, courier)
+    kept, free, _ = next_free(live, courier)
     free = free if insertion.free_s is None else insertion.free_s
     refs, reloads = day_refs(old.stops[kept:] if old is not None else ())
     before = time_route(live.problem, live.matrix, courier, refs, not_before_s=free, reloads=reloads)

@@ -214,7 +214,7 @@ def _merge_day(live: LivePlan, sub: _SubProblem, c: int, planned: dict[int, Rout
     nothing left to do."""
     old, locked = live.routes.get(c), live.locked(c)
     first: Route | None = None
-    kept, free = next_free(live, c)
+    kept, free, _ = next_free(live, c)
     if old is not None and kept:
         refs: list[StopRef] = [(s.order, s.kind) for s in old.stops[:locked]]
         mine = planned.get(sub.anchor[c]) if c in sub.anchor else None

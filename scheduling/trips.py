@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
+from geo.matrix import Matrix
 from routing.errors import Conflict
-from routing.plan import Route
+from routing.model import Problem
+from routing.plan import Plan, Route
 from routing.timing import time_route
 from scheduling.extend import drop_orders
 from scheduling.live import LivePlan, day_refs
 
-__all__ = ["finish_trip", "start_trip"]
+__all__ = ["finish_trip", "live_at", "start_trip"]
 
 
 def _with_route(live: LivePlan, courier: int, route: Route | None) -> tuple[Route, ...]:
@@ -80,3 +82,24 @@ def finish_trip(live: LivePlan, courier: int, now_s: int) -> LivePlan:
     back = replace(state, done=0, departed=False, position=live.locations[route.site], ping_s=now_s)
     states = {**live.states, courier: replace(back, trips_done=state.trips_done + 1, free_s=free)}
     return replace(live, problem=smaller, matrix=matrix, plan=plan, now_s=max(live.now_s, now_s), states=states)
+
+
+def live_at(problem: Problem, matrix: Matrix, plan: Plan, now_s: int) -> LivePlan:
+    """The live plan as if every route had run exactly as planned until ``now_s``: the trips back by then are over
+    (:func:`finish_trip`), a courier has left on its next trip when that trip's start is past, and the stops whose
+    departure is past are done."""
+    live = LivePlan(problem, matrix, plan, now_s)
+    for route in plan.routes:
+        c = route.courier
+        for trip in route.trips:
+            if trip.back_s > now_s or not live.first_trip_end(c):
+                break
+            done = replace(live.state(c), done=live.first_trip_end(c), departed=True)
+            live = finish_trip(replace(live, states={**live.states, c: done}), c, trip.back_s)
+        current = live.routes.get(c)
+        if current is not None:
+            trip_end = live.first_trip_end(c)
+            done_now = sum(1 for s in current.stops[:trip_end] if s.departure_s <= now_s)
+            state = replace(live.state(c), done=done_now, departed=current.start_s <= now_s)
+            live = replace(live, states={**live.states, c: state})
+    return live

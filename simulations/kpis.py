@@ -19,7 +19,10 @@ ETA_HORIZONS_MIN = (30, 10, 2)
 @dataclass(frozen=True)
 class Kpis:
     """What an analyst compares. Rates are shares (0–1); times are minutes; ``eta_mae_min`` maps minutes before
-    arrival to the mean absolute error of the ETA predicted then (``nan`` when no order had a prediction then)."""
+    arrival to the mean absolute error of the ETA predicted then (``nan`` when no order had a prediction then).
+    ``refused_idle`` counts the orders refused while a courier who could have served them was idle (on shift, at a
+    site holding the basket and covering the address, no trip planned for 30 min); ``refused_idle_share`` is their
+    share of the refusals (0 with none)."""
 
     orders: float
     accepted: float
@@ -38,7 +41,13 @@ class Kpis:
     eta_mae_min: dict[int, float]
     eta_updates_per_order: float
     overtime_min: float
+    refused_idle: float
+    refused_idle_share: float
+    order_to_departure_min: float
+    trips_per_courier_hour: float
+    wait_per_trip_min: float
     refused_by_reason: dict[str, float]
+    refused_idle_by_reason: dict[str, float]
 
 
 def _eta_errors(reached: Sequence[OrderLog], minutes: int) -> list[float]:
@@ -71,6 +80,9 @@ def day_kpis(log: DayLog) -> Kpis:
         last_back[trip.courier] = max(trip.end_s, last_back.get(trip.courier, 0))
     overtime = sum(max(0, last_back.get(c.id, 0) - c.shift.end_s) for c in log.couriers)
     accepted = len(orders) - status["refused"]
+    refused = [o for o in orders if o.status == "refused"]
+    idle = [o for o in refused if o.idle_able > 0]
+    left = [(o.departed_s - o.placed_s) / 60 for o in orders if o.departed_s is not None]
     return Kpis(
         orders=len(orders),
         accepted=accepted,
@@ -91,7 +103,13 @@ def day_kpis(log: DayLog) -> Kpis:
         eta_mae_min={m: _mean(_eta_errors(reached, m)) for m in ETA_HORIZONS_MIN},
         eta_updates_per_order=_mean([o.eta_updates for o in reached]),
         overtime_min=overtime / 60,
-        refused_by_reason=dict(Counter(o.reason or "" for o in orders if o.status == "refused")),
+        refused_idle=len(idle),
+        refused_idle_share=len(idle) / len(refused) if refused else 0.0,
+        order_to_departure_min=_mean(left),
+        trips_per_courier_hour=len(log.trips) / (shift_s / 3600) if shift_s else float("nan"),
+        wait_per_trip_min=_mean([t.wait_s / 60 for t in log.trips]),
+        refused_by_reason=dict(Counter(o.reason or "" for o in refused)),
+        refused_idle_by_reason=dict(Counter(o.reason or "" for o in idle)),
     )
 
 
@@ -101,11 +119,17 @@ def mean_kpis(days: Sequence[Kpis]) -> Kpis:
     def avg(name: str) -> float:
         return float(np.nanmean([getattr(d, name) for d in days]))
 
-    reasons = {r for d in days for r in d.refused_by_reason}
+    def by_reason(name: str) -> dict[str, float]:
+        counts: list[dict[str, float]] = [getattr(d, name) for d in days]
+        reasons = sorted({r for c in counts for r in c})
+        return {r: float(np.mean([c.get(r, 0) for c in counts])) for r in reasons}
+
+    mapped = ("eta_mae_min", "refused_by_reason", "refused_idle_by_reason")
     return Kpis(
-        **{f: avg(f) for f in Kpis.__dataclass_fields__ if f not in ("eta_mae_min", "refused_by_reason")},
+        **{f: avg(f) for f in Kpis.__dataclass_fields__ if f not in mapped},
         eta_mae_min={m: float(np.nanmean([d.eta_mae_min[m] for d in days])) for m in ETA_HORIZONS_MIN},
-        refused_by_reason={r: float(np.mean([d.refused_by_reason.get(r, 0) for d in days])) for r in sorted(reasons)},
+        refused_by_reason=by_reason("refused_by_reason"),
+        refused_idle_by_reason=by_reason("refused_idle_by_reason"),
     )
 
 
@@ -132,5 +156,10 @@ KPI_TABLE: tuple[tuple[str, str, str], ...] = (
     ("forward_share", "served from forward warehouses", "{:.1%}"),
     ("eta_updates_per_order", "ETA changes ≥ 5 min per order", "{:.2f}"),
     ("overtime_min", "overtime after shifts, all couriers (min)", "{:.0f}"),
+    ("refused_idle", "refused while an able courier was idle", "{:.0f}"),
+    ("refused_idle_share", "of the refusals, with an able courier idle", "{:.0%}"),
+    ("order_to_departure_min", "time from order to departure, mean (min)", "{:.1f}"),
+    ("trips_per_courier_hour", "trips per courier-hour", "{:.2f}"),
+    ("wait_per_trip_min", "waiting at doors per trip, mean (min)", "{:.1f}"),
 )
 """``(field, label, format)`` rows of the report's KPI table."""

@@ -32,9 +32,10 @@ def kpi_rows(names: Sequence[str], kpis: Sequence[Kpis]) -> list[list[str]]:
                 *(_cell(k.eta_mae_min[m], "{:.1f}") for k in kpis),
             ]
         )
-    reasons = sorted({r for k in kpis for r in k.refused_by_reason})
-    for r in reasons:
-        rows.append([f"refused: {r}", *(_cell(k.refused_by_reason.get(r, 0.0), "{:.0f}") for k in kpis)])
+    for field, label in (("refused_by_reason", "refused"), ("refused_idle_by_reason", "refused, an able courier idle")):
+        reasons = sorted({r for k in kpis for r in getattr(k, field)})
+        for r in reasons:
+            rows.append([f"{label}: {r}", *(_cell(getattr(k, field).get(r, 0.0), "{:.0f}") for k in kpis)])
     return rows
 
 
@@ -53,7 +54,10 @@ def compare(names: Sequence[str], kpis: Sequence[Kpis]) -> list[str]:
             f"(vs {base.forward_share:.0%}); couriers drove {k.km_per_order:.2f} km per order (vs "
             f"{base.km_per_order:.2f}) and were out {k.utilisation:.0%} of their shift time "
             f"(vs {base.utilisation:.0%}); "
-            f"{k.orders_per_courier_hour:.2f} orders per courier-hour (vs {base.orders_per_courier_hour:.2f}). "
+            f"{k.orders_per_courier_hour:.2f} orders per courier-hour (vs {base.orders_per_courier_hour:.2f}) in "
+            f"{k.trips_per_courier_hour:.2f} trips per courier-hour (vs {base.trips_per_courier_hour:.2f}), "
+            f"leaving {k.order_to_departure_min:.0f} min after the order (vs {base.order_to_departure_min:.0f}) and "
+            f"waiting {k.wait_per_trip_min:.1f} min at doors per trip (vs {base.wait_per_trip_min:.1f}). "
             + _refusals(base, k)
         )
     return lines
@@ -64,7 +68,11 @@ def _refusals(base: Kpis, other: Kpis) -> str:
     if not reasons:
         return "No order was refused in either."
     parts = [f"{r} {other.refused_by_reason.get(r, 0):.0f} vs {base.refused_by_reason.get(r, 0):.0f}" for r in reasons]
-    return "Refusals by reason: " + ", ".join(parts) + "."
+    idle = (
+        f" Refused while an able courier was idle: {other.refused_idle:.0f} ({other.refused_idle_share:.0%} of the "
+        f"refusals) vs {base.refused_idle:.0f} ({base.refused_idle_share:.0%})."
+    )
+    return "Refusals by reason: " + ", ".join(parts) + "." + idle
 
 
 def _markdown(
@@ -130,7 +138,9 @@ def write_report(days: Sequence[DayLog], out: Path) -> list[Path]:
         + ". Figures are means over the seeds.",
         "Wall time per day: "
         + ", ".join(
-            f"{d.scenario} seed {d.seed}: {d.wall_s:.0f} s, {d.replans_kept}/{d.replans} re-plans kept" for d in days
+            f"{d.scenario} seed {d.seed} ({d.dispatch} dispatch): {d.wall_s:.0f} s, "
+            f"{d.replans_kept}/{d.replans} re-plans kept"
+            for d in days
         )
         + ".",
     ]

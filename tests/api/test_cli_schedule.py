@@ -11,7 +11,6 @@ from api.cli import app
 from geo import StraightLineProvider
 from routing import SolveParams, load_problem, solve
 from routing.plan_json import plan_to_json
-from routing.trips import one_trip_each
 
 from .test_cli import small_problem
 
@@ -19,13 +18,13 @@ runner = CliRunner()
 PARAMS = SolveParams(time_limit_s=600, solution_limit=100, metaheuristic="GREEDY_DESCENT", ruin_iterations=2, workers=1)
 
 
-def solved(tmp_path: Path, *, one_trip: bool = False) -> tuple[Path, Path]:
-    """The small problem and a plan of it (with one trip per courier, as a live plan holds, if ``one_trip``)."""
+def solved(tmp_path: Path) -> tuple[Path, Path]:
+    """The small problem and a plan of it."""
     problem_path = small_problem(tmp_path, orders=20)
     problem = load_problem(problem_path)
     matrix = StraightLineProvider().matrix(problem.locations(), ["bike", "car"])
     plan_path = tmp_path / "plan.json"
-    plan = solve(one_trip_each(problem) if one_trip else problem, matrix, params=PARAMS)
+    plan = solve(problem, matrix, params=PARAMS)
     plan_path.write_text(json.dumps(plan_to_json(problem, plan)))
     return problem_path, plan_path
 
@@ -56,7 +55,7 @@ def test_check_names_the_field_of_a_bad_plan(tmp_path: Path) -> None:
 
 
 def test_promise_lists_slots_as_json(tmp_path: Path) -> None:
-    problem, plan = solved(tmp_path, one_trip=True)
+    problem, plan = solved(tmp_path)
     args = ["promise", str(problem), str(plan), "--address", "60.1655,24.941", "--items", "bread-rye:1", "--at"]
     result = runner.invoke(app, [*args, "08:45", "--json"])
     assert result.exit_code == 0, result.output
@@ -68,7 +67,7 @@ def test_promise_lists_slots_as_json(tmp_path: Path) -> None:
 
 
 def test_promise_rejects_a_bad_address_or_basket(tmp_path: Path) -> None:
-    problem, plan = solved(tmp_path, one_trip=True)
+    problem, plan = solved(tmp_path)
     base = ["promise", str(problem), str(plan), "--at", "08:45"]
     bad_address = runner.invoke(app, [*base, "--address", "north", "--items", "milk-1l:1"])
     assert bad_address.exit_code == 2 and "--address" in bad_address.output

@@ -41,6 +41,10 @@ def test_the_same_seed_gives_the_same_day(world: World, day: DayLog) -> None:
 
 
 def test_every_order_ends_delivered_failed_or_refused(world: World, day: DayLog) -> None:
+    _assert_whole(world, day)
+
+
+def _assert_whole(world: World, day: DayLog) -> None:
     assert [o.id for o in day.orders] == [a.id for a in world.arrivals]
     assert {o.status for o in day.orders} <= {"delivered", "failed", "refused"}
     assert sum(o.status == "delivered" for o in day.orders) > len(day.orders) // 2
@@ -54,6 +58,10 @@ def test_every_order_ends_delivered_failed_or_refused(world: World, day: DayLog)
 
 
 def test_couriers_are_never_in_two_places(day: DayLog) -> None:
+    _assert_in_one_place(day)
+
+
+def _assert_in_one_place(day: DayLog) -> None:
     by_courier = defaultdict(list)
     for trip in day.trips:
         by_courier[trip.courier].append(trip)
@@ -65,6 +73,20 @@ def test_couriers_are_never_in_two_places(day: DayLog) -> None:
         for trip in trips:
             times = [arrival[oid] for oid in trip.orders]
             assert all(trip.start_s <= t <= trip.end_s for t in times if t is not None)
+
+
+@pytest.mark.parametrize("policy", ["lazy", "look-ahead"])
+def test_every_dispatch_policy_keeps_the_day_whole(policy: str) -> None:
+    scenario = load_scenario(SMALL)
+    dispatch = scenario.dispatch.model_copy(update={"policy": policy})
+    world = build_world(scenario.model_copy(update={"dispatch": dispatch}))
+    day = simulate_day(world)
+    assert day.dispatch == policy
+    _assert_whole(world, day)
+    _assert_in_one_place(day)
+    assert all(
+        o.departed_s is not None and o.placed_s <= o.departed_s <= o.arrival_s for o in day.orders if o.arrival_s
+    )
 
 
 def test_trips_start_within_the_shift(day: DayLog) -> None:
