@@ -23,7 +23,7 @@ from routing.timing import earliest_start
 from scheduling.eta import LEG_CV, SERVICE_CV, next_free
 from scheduling.live import LivePlan, trip_groups
 
-__all__ = ["ALONE", "APPEND", "HEAD", "CourierDay", "Insertion", "InsertionIndex", "NewPoint"]
+__all__ = ["ALONE", "APPEND", "HEAD", "CourierDay", "Insertion", "InsertionIndex", "NewPoint", "Options"]
 
 
 APPEND, HEAD, ALONE = 0, 1, 2
@@ -306,6 +306,43 @@ class InsertionIndex:
         """The vehicle profiles of the couriers that can still take an order."""
         return tuple(self._positions)
 
+    def options(
+        self,
+        point: NewPoint,
+        service_s: int,
+        allowed: np.ndarray,
+        now_s: int,
+        *,
+        load: tuple[int, int, int] = (0, 0, 0),
+    ) -> Options:
+        """Every place a stop at ``point`` served for ``service_s`` could go, carrying ``load`` (g, cm³, items)
+        in a trip that has room for it, among couriers where ``allowed[courier]`` is true, for a basket ready at
+        ``now_s`` (no earlier than the live plan's time); ask :meth:`Options.best` for a window."""
+        found = []
+        for profile, pos in self._positions.items():
+            depart = np.maximum(pos.ready_s, now_s)
+            to_s = point.to_s[profile][pos.from_node]
+            arrival = np.maximum(pos.leave_by_s, depart + pos.after_ready_s) + to_s
+            ok = allowed[pos.courier] & (depart <= pos.leave_limit_s) & (pos.spare >= np.asarray(load)).all(axis=1)
+            rows = np.flatnonzero(ok)
+            if not len(rows):
+                continue
+            sigma = np.sqrt(pos.variance[rows] + (LEG_CV * to_s[rows]) ** 2)
+            detour = point.to_m[profile][pos.from_node[rows]] + point.from_m[profile][pos.to_node[rows]]
+            found.append(
+                _Open(
+                    pos.courier[rows],
+                    pos.slot[rows],
+                    pos.joins[rows],
+                    arrival[rows],
+                    pos.latest_s[rows] - service_s - point.from_s[profile][pos.to_node[rows]],
+                    sigma * self.margin_sd,
+                    sigma,
+                    detour - pos.base_m[rows],
+                )
+            )
+        return Options(found, self._free)
+
     def cheapest(
         self,
         point: NewPoint,
@@ -317,36 +354,53 @@ class InsertionIndex:
         load: tuple[int, int, int] = (0, 0, 0),
         by_arrival: bool = False,
     ) -> Insertion | None:
-        """The feasible insertion with the least detour (or the earliest start, ``by_arrival``) of a stop reached
-        within ``window`` and served for ``service_s``, carrying ``load`` (g, cm³, items) in a trip that has room
-        for it, among couriers where ``allowed[courier]`` is true, for a basket ready at ``now_s`` (no earlier
-        than the live plan's time); ``None`` when there is none."""
+        """:meth:`options` then :meth:`Options.best` for one ``window``."""
+        return self.options(point, service_s, allowed, now_s, load=load).best(window, by_arrival=by_arrival)
+
+
+@dataclass(frozen=True)
+class _Open:
+    """The places of one profile that pass every test but the window's: arrays over those places."""
+
+    courier: np.ndarray
+    slot: np.ndarray
+    joins: np.ndarray
+    arrival: np.ndarray
+    latest: np.ndarray
+    margin: np.ndarray
+    sigma: np.ndarray
+    detour: np.ndarray
+
+
+@dataclass(frozen=True)
+class Options:
+    """The places a new stop could go (built once per request by :meth:`InsertionIndex.options`), to be asked
+    for the best one in each window."""
+
+    places: list[_Open]
+    free_s: Mapping[int, int]
+
+    def best(self, window: Window, *, by_arrival: bool = False) -> Insertion | None:
+        """The feasible place with the least detour (or the earliest start, ``by_arrival``) where the stop starts
+        within ``window`` at least the margin before its end; ``None`` when there is none."""
         best: Insertion | None = None
-        for profile, pos in self._positions.items():
-            depart = np.maximum(pos.ready_s, now_s)
-            leave = np.maximum(pos.leave_by_s, depart + pos.after_ready_s)
-            arrival = leave + point.to_s[profile][pos.from_node]
-            start = np.maximum(arrival, window.start_s)
-            latest = pos.latest_s - service_s - point.from_s[profile][pos.to_node]
-            to_s = point.to_s[profile][pos.from_node]
-            sigma = np.sqrt(pos.variance + (LEG_CV * to_s) ** 2)
-            end = window.end_s - self.margin_sd * sigma
-            ok = allowed[pos.courier] & (start <= np.minimum(end, latest)) & (depart <= pos.leave_limit_s)
-            ok &= (pos.spare >= np.asarray(load)).all(axis=1)
+        for o in self.places:
+            start = np.maximum(o.arrival, window.start_s)
+            ok = start <= np.minimum(window.end_s - o.margin, o.latest)
             if not ok.any():
                 continue
-            detour = point.to_m[profile][pos.from_node] + point.from_m[profile][pos.to_node] - pos.base_m
-            key = start if by_arrival else detour
+            key = start if by_arrival else o.detour
             k = int(np.flatnonzero(ok)[np.argmin(key[ok])])
-            if best is None or (start[k] < best.start_s if by_arrival else detour[k] < best.detour_m):
+            if best is None or (start[k] < best.start_s if by_arrival else o.detour[k] < best.detour_m):
+                courier = int(o.courier[k])
                 best = Insertion(
-                    int(pos.courier[k]),
-                    int(pos.slot[k]),
-                    int(arrival[k]),
+                    courier,
+                    int(o.slot[k]),
+                    int(o.arrival[k]),
                     int(start[k]),
-                    int(detour[k]),
-                    float(sigma[k]),
-                    int(pos.joins[k]),
-                    self._free[int(pos.courier[k])],
+                    int(o.detour[k]),
+                    float(o.sigma[k]),
+                    int(o.joins[k]),
+                    self.free_s[courier],
                 )
         return best

@@ -195,13 +195,12 @@ class PromiseDesk:
             point = self._point(view, address)
             horizon = Window(now_s, now_s + self.policy.horizon_s)
             ready = now_s + self.policy.prep_s
-            first = view.index.cheapest(
-                point, horizon, demand.service_s, mask, ready, load=demand.load, by_arrival=True
-            )
+            options = view.index.options(point, demand.service_s, mask, ready, load=demand.load)
+            first = options.best(horizon, by_arrival=True)
             if first is not None:
                 slots.append(_slot(view.live, _asap_window(now_s, first), first, asap=True))
             for window in self.windows(now_s):
-                found = view.index.cheapest(point, window, demand.service_s, mask, ready, load=demand.load)
+                found = options.best(window)
                 if found is not None:
                     slots.append(_slot(view.live, window, found))
             reason = None if slots else Reason.FLEET_FULL

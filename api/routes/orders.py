@@ -58,7 +58,8 @@ def get_order(order_id: str, caller: Caller, registry: RegistryDep, live: LiveDe
 
 
 def _after_event(live: LivePlan, index: int | None, kind: str) -> tuple[LivePlan, int | None]:
-    """The live plan with the courier's state moved past the stop the event is about; and that courier."""
+    """The live plan with the courier's state moved past the stop the event is about; and that courier.
+    ``Conflict`` for a stop on a trip after the one under way (or being loaded)."""
     if index is None:
         return live, None
     order = live.problem.orders[index]
@@ -67,6 +68,8 @@ def _after_event(live: LivePlan, index: int | None, kind: str) -> tuple[LivePlan
     for route in live.plan.routes:
         for k, stop in enumerate(route.stops):
             if stop.order == index and stop.kind == want:
+                if k >= live.first_trip_end(route.courier):
+                    raise Conflict(f"order {order.id!r}: on a later trip of its courier, not the one under way")
                 state = live.state(route.courier)
                 new = replace(state, done=state.done if stock_pickup else max(state.done, k + 1), departed=True)
                 return replace(live, states={**live.states, route.courier: new}), route.courier

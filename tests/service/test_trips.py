@@ -57,6 +57,8 @@ def test_assignments_are_grouped_by_trip_and_trip_events_move_the_day_on(
     assert _tracked_courier(client, later[0]) is None  # on a later trip: no contact yet
 
     assert _event(client, courier, "back_at_site", rider).status_code == 409  # its stops are not done
+    early = client.post(f"/v1/orders/{later[0]}/events", json={"type": "delivered"}, headers=rider)
+    assert early.status_code == 409 and "later trip" in early.json()["detail"]
     for order_id in first:
         assert (
             client.post(f"/v1/orders/{order_id}/events", json={"type": "delivered"}, headers=rider).status_code == 201
