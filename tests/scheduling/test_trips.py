@@ -46,7 +46,7 @@ def _edited(live: LivePlan) -> list[EditedRoute]:
     out = []
     for r in live.plan.routes:
         refs, reloads = day_refs(r.stops)
-        out.append(EditedRoute(r.courier, r.site, tuple(refs), tuple(reloads)))  # type: ignore[arg-type]
+        out.append(EditedRoute(r.courier, r.site, tuple(refs), tuple(reloads)))
     return out
 
 
