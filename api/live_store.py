@@ -31,6 +31,8 @@ LIVE = "lm:live"
 LIVE_VERSION = "lm:live:version"
 REGISTRY_VERSION = "lm:registry:version"
 LOCK = "lm:live:lock"
+DESK_MAX_AGE_S = 30
+"""A promise asked later than this after the live plan's time gets its insertion places built again at its time."""
 
 
 def _empty_plan() -> Plan:
@@ -119,7 +121,8 @@ class LiveStore:
         live = self.current()
         versions = self.versions
         if self._desk is None or self._desk[0] != versions:
-            self._desk = (versions, PromiseDesk(live, self.provider, self.policy, RedisHolds(self.redis, live.problem)))
+            holds = RedisHolds(self.redis, live.problem)
+            self._desk = (versions, PromiseDesk(live, self.provider, self.policy, holds, max_age_s=DESK_MAX_AGE_S))
         return self._desk[1]
 
     @staticmethod

@@ -43,8 +43,6 @@ class Insertion:
     detour_m: int
     sigma_s: float
     joins: int = APPEND
-    free_s: int | None = None
-    """When the index had the courier free at its site for its next trip: the re-timing starts from there."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +124,7 @@ class CourierDay:
         self.stop_count = len(stops)
         groups = trip_groups(stops)
         state = live.state(courier)
-        kept, free, variance = self.free = next_free(live, courier)
+        kept, free, variance = next_free(live, courier)
         if kept:
             groups = groups[1:]
         self.trips: list[_Trip] = []
@@ -270,12 +268,10 @@ class InsertionIndex:
     def __init__(self, live: LivePlan, margin_sd: float = 1.0) -> None:
         self.live, self.margin_sd = live, margin_sd
         rows: dict[str, list[tuple[float, ...]]] = {}
-        self._free: dict[int, int] = {}
         for courier, c in enumerate(live.problem.couriers):
             if live.now_s >= c.shift.end_s:
                 continue
             day = CourierDay(live, courier, live.routes.get(courier), margin_sd)
-            self._free[courier] = day.free.free_s
             for row in day.rows():
                 rows.setdefault(c.profile, []).append((courier, *row))
         self._positions = {profile: self._arrays(profile, r) for profile, r in rows.items()}
@@ -341,7 +337,7 @@ class InsertionIndex:
                     detour - pos.base_m[rows],
                 )
             )
-        return Options(found, self._free)
+        return Options(found)
 
     def cheapest(
         self,
@@ -378,7 +374,6 @@ class Options:
     for the best one in each window."""
 
     places: list[_Open]
-    free_s: Mapping[int, int]
 
     def best(self, window: Window, *, by_arrival: bool = False) -> Insertion | None:
         """The feasible place with the least detour (or the earliest start, ``by_arrival``) where the stop starts
@@ -392,15 +387,13 @@ class Options:
             key = start if by_arrival else o.detour
             k = int(np.flatnonzero(ok)[np.argmin(key[ok])])
             if best is None or (start[k] < best.start_s if by_arrival else o.detour[k] < best.detour_m):
-                courier = int(o.courier[k])
                 best = Insertion(
-                    courier,
+                    int(o.courier[k]),
                     int(o.slot[k]),
                     int(o.arrival[k]),
                     int(start[k]),
                     int(o.detour[k]),
                     float(o.sigma[k]),
                     int(o.joins[k]),
-                    self.free_s[courier],
                 )
         return best

@@ -47,7 +47,7 @@ def place_order(
     """Return ``live`` with ``order`` added to the problem and delivered by ``insertion.courier`` before its
     ``insertion.slot``-th stop, in the trip ``insertion.joins`` says; the basket is ready at ``ready_s`` (when
     given, the order's ``ready_s`` becomes at least that) and the courier's trips not started are re-timed from
-    when it is free (``insertion.free_s``, else :func:`scheduling.eta.next_free`).
+    when it is free (:func:`scheduling.eta.next_free`).
 
     Raises ``Conflict`` when the re-timed day would reach the new order outside its windows, or make any other
     stop later than its window (or later than it already was): the insertion is then refused, nothing changes.
@@ -57,7 +57,6 @@ def place_order(
         order = replace(order, ready_s=max(order.ready_s or ready_s, ready_s))
     old = live.routes.get(courier)
     kept, free, _ = next_free(live, courier)
-    free = free if insertion.free_s is None else insertion.free_s
     refs, reloads = day_refs(old.stops[kept:] if old is not None else ())
     before = time_route(live.problem, live.matrix, courier, refs, not_before_s=free, reloads=reloads)
     problem, matrix, plan = add_orders(live.problem, live.matrix, live.plan, [order], provider)

@@ -13,6 +13,7 @@ against the plan as it is then and turns it into an order in the plan, or fails 
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
@@ -151,7 +152,11 @@ class MemoryHolds:
 
 
 class PromiseDesk:
-    """Answers promise requests on a live plan and keeps the offers in ``holds`` (in memory by default)."""
+    """Answers promise requests on a live plan and keeps the offers in ``holds`` (in memory by default).
+
+    A request more than ``max_age_s`` after the plan's time is answered on the plan at the request's time (its
+    insertion places built again): a courier at its site cannot leave before now, and one that is overdue back
+    is predicted later, so an older index would offer what the confirmation then refuses."""
 
     def __init__(
         self,
@@ -159,10 +164,13 @@ class PromiseDesk:
         provider: LegProvider,
         policy: PromisePolicy | None = None,
         holds: Holds | None = None,
+        max_age_s: int = 0,
     ) -> None:
         self.provider = provider
         self.policy = policy or PromisePolicy()
         self.holds: Holds = holds or MemoryHolds()
+        self.max_age_s = max_age_s
+        self._moving = threading.Lock()
         self.view = PlanView(live, self.policy.margin_sd)
 
     @property
@@ -172,7 +180,21 @@ class PromiseDesk:
 
     def use(self, live: LivePlan) -> None:
         """Check promises against ``live`` from now on (after a re-plan, pings or new orders)."""
-        self.view = PlanView(live, self.policy.margin_sd)
+        view = PlanView(live, self.policy.margin_sd)
+        with self._moving:
+            self.view = view
+
+    def _view_at(self, now_s: int) -> PlanView:
+        """The plan view for a request at ``now_s``: the current one, or one at ``now_s`` if it is too old (kept
+        for the next request unless another thread moved the desk on to a new plan meanwhile)."""
+        seen = self.view
+        if now_s <= seen.live.now_s + self.max_age_s:
+            return seen
+        fresh = PlanView(seen.live.at(now_s), self.policy.margin_sd)
+        with self._moving:
+            if self.view is seen:
+                self.view = fresh
+        return fresh
 
     def _point(self, view: PlanView, address: Point) -> NewPoint:
         return NewPoint.at(address, view.live.locations, self.provider, view.index.profiles)
@@ -186,9 +208,9 @@ class PromiseDesk:
     def offer(self, demand: Demand, address: Point, now_s: int, owner: str | None = None) -> Offer:
         """Offer the slots this plan can keep for ``demand`` at ``address``, and hold their stock. The offer is made
         on the plan as it was when asked, even if a confirmation in another thread moves the desk on meanwhile."""
-        view = self.view
-        if now_s < view.live.now_s:
-            raise InputError(f"at: {now_s} s is before the live plan's time {view.live.now_s} s")
+        if now_s < self.view.live.now_s:
+            raise InputError(f"at: {now_s} s is before the live plan's time {self.view.live.now_s} s")
+        view = self._view_at(now_s)
         mask, reason = view.couriers_for(demand, address, self.holds.held(now_s, items=list(demand.items)))
         slots: list[Slot] = []
         if reason is None:
@@ -224,7 +246,7 @@ class PromiseDesk:
         if owner is not None and offer.owner is not None and owner != offer.owner:
             raise Forbidden(f"promise {offer_id}: asked for by another storefront")
         held = self.holds.held(now_s, skip=offer_id, items=list(offer.demand.items))
-        view = self.view
+        view = self._view_at(now_s)
         if not 0 <= slot < len(offer.slots):
             raise InputError(f"slot: must be between 0 and {len(offer.slots) - 1}, got {slot}")
         if any(o.id == order_id for o in view.live.problem.orders):

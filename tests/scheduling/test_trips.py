@@ -165,6 +165,26 @@ def test_dispatch_policies_leave_when_ready_latest_or_after_a_likely_order() -> 
     assert busy.departure_s(live.at(latest - 60), 0) == latest - 60  # waiting longer would break the promise
 
 
+def _run_as_planned(live: LivePlan, now_s: int) -> LivePlan:
+    """``live`` at ``now_s`` with every courier having driven as planned: stops done when their departure is past,
+    trips ended when they are back, next trips started when due."""
+    moved = True
+    while moved:
+        moved = False
+        for c, route in list(live.routes.items()):
+            state, end = live.state(c), live.first_trip_end(c)
+            if not state.departed and route.start_s <= now_s:
+                live, moved = start_trip(live.at(now_s), c, route.start_s), True
+            elif state.departed:
+                done = sum(1 for s in route.stops[:end] if s.departure_s <= now_s)
+                if done == end and route.trips[0].back_s <= now_s:
+                    live = replace(live, states={**live.states, c: replace(state, done=end)})
+                    live, moved = finish_trip(live, c, route.trips[0].back_s), True
+                elif done != state.done:
+                    live = replace(live, states={**live.states, c: replace(state, done=done)})
+    return live.at(now_s)
+
+
 offers = st.lists(
     st.tuples(st.floats(-0.012, 0.012), st.floats(-0.02, 0.02), st.integers(0, 20), st.integers(0, 9)),
     min_size=1,
@@ -172,7 +192,7 @@ offers = st.lists(
 )
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(offers)
 def test_every_confirmed_promise_is_kept_by_the_trips_right_after(
     in_trips: SimpleNamespace, stream: list[tuple[float, float, int, int]]
@@ -185,6 +205,8 @@ def test_every_confirmed_promise_is_kept_by_the_trips_right_after(
     now = live.now_s
     for k, (dlat, dlon, minutes, choice) in enumerate(stream):
         now += minutes * 60
+        live = _run_as_planned(live, now)
+        desk.use(live)
         offer = desk.offer(MILK, (STORE[0] + dlat, STORE[1] + dlon), now)
         if not offer.slots:
             continue
