@@ -85,7 +85,7 @@ def load_states(text: str | bytes) -> dict[int, CourierState]:
     for c, s in json.loads(text).items():
         position = tuple(s["position"]) if s["position"] is not None else None
         out[int(c)] = CourierState(
-            s["done"], s["departed"], position, s["ping_s"], s.get("trips_done", 0), s.get("free_s")
+            s["done"], s["departed"], position, s["ping_s"], s.get("trips_done", 0), s.get("free_s"), s.get("done_s")
         )
     return out
 

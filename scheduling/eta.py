@@ -94,7 +94,7 @@ def _first_leg(live: LivePlan, courier: int) -> tuple[int, int, int, int]:
     home = c.site if live.first_trip_end(courier) < len(route.stops) else c.last_site
     nxt = route.stops[done].node if done < live.first_trip_end(courier) else home
     leg_s = int(live.matrix.duration_s[c.profile][prev_node, nxt])
-    if state.position is None or state.ping_s is None or state.ping_s < prev_departure:
+    if state.position is None or state.ping_s is None or state.ping_s < (state.done_s or 0):
         return prev_node, prev_departure, leg_s, nxt  # no ping on this leg (one before it says nothing of it)
     here, there, start = state.position, live.locations[nxt], live.locations[prev_node]
     whole = float(haversine_m(start[0], start[1], there[0], there[1]))

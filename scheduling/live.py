@@ -35,8 +35,9 @@ def day_refs(stops: Sequence[Stop]) -> tuple[list[StopRef], list[int]]:
 class CourierState:
     """What is known of a courier now: how many stops of its route are done, whether it has left its site on
     the route's first trip (then the next stop is the one it is driving to, and everything it carries stays with
-    it), its last GPS ping (position and time), how many trips of its day are over (they have left the plan) and
-    when it can leave its site next (back from a trip: after the site's reload time)."""
+    it), its last GPS ping (position and time), how many trips of its day are over (they have left the plan),
+    when it can leave its site next (back from a trip: after the site's reload time) and when its last stop was
+    done (a ping before that is not on the leg it drives now)."""
 
     done: int = 0
     departed: bool = False
@@ -44,6 +45,7 @@ class CourierState:
     ping_s: int | None = None
     trips_done: int = 0
     free_s: int | None = None
+    done_s: int | None = None
 
 
 @dataclass(frozen=True)

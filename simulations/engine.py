@@ -258,7 +258,9 @@ class _Day:
         self.clock.push(begin + service, _MOVE, c)
 
     def _ping(self, c: int, where: Point, done: int) -> None:
-        state = replace(self.live.state(c), done=done, position=where, ping_s=self.now)
+        state = self.live.state(c)
+        done_s = self.now if done != state.done else state.done_s
+        state = replace(state, done=done, position=where, ping_s=self.now, done_s=done_s)
         self.live = replace(self.live, states={**self.live.states, c: state})
 
     def _back(self, c: int) -> None:

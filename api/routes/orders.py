@@ -71,7 +71,9 @@ def _after_event(live: LivePlan, index: int | None, kind: str) -> tuple[LivePlan
                 if k >= live.first_trip_end(route.courier):
                     raise Conflict(f"order {order.id!r}: on a later trip of its courier, not the one under way")
                 state = live.state(route.courier)
-                new = replace(state, done=state.done if stock_pickup else max(state.done, k + 1), departed=True)
+                done = state.done if stock_pickup else max(state.done, k + 1)
+                done_s = live.now_s if done != state.done else state.done_s
+                new = replace(state, done=done, departed=True, done_s=done_s)
                 return replace(live, states={**live.states, route.courier: new}), route.courier
     return live, None
 

@@ -181,7 +181,7 @@ def _run_as_planned(live: LivePlan, now_s: int) -> LivePlan:
                     live = replace(live, states={**live.states, c: replace(state, done=end)})
                     live, moved = finish_trip(live, c, route.trips[0].back_s), True
                 elif done != state.done:
-                    live = replace(live, states={**live.states, c: replace(state, done=done)})
+                    live = replace(live, states={**live.states, c: replace(state, done=done, done_s=now_s)})
     return live.at(now_s)
 
 
