@@ -64,6 +64,12 @@ def _mean(values: Sequence[float]) -> float:
     return float(np.mean(values)) if len(values) else float("nan")
 
 
+def _nanmean(values: Sequence[float]) -> float:
+    """The mean of the values that are not ``nan`` (``nan`` when none is)."""
+    known = [v for v in values if not np.isnan(v)]
+    return float(np.mean(known)) if known else float("nan")
+
+
 def day_kpis(log: DayLog) -> Kpis:
     """The KPIs of one day: ``on_time_rate`` counts the doors reached by the end of the promised window among
     the orders a courier reached; delivery time runs from the order to the door; utilisation is time out on
@@ -117,7 +123,7 @@ def mean_kpis(days: Sequence[Kpis]) -> Kpis:
     """The mean of several days' KPIs (seeds of one scenario), field by field."""
 
     def avg(name: str) -> float:
-        return float(np.nanmean([getattr(d, name) for d in days]))
+        return _nanmean([getattr(d, name) for d in days])
 
     def by_reason(name: str) -> dict[str, float]:
         counts: list[dict[str, float]] = [getattr(d, name) for d in days]
@@ -127,7 +133,7 @@ def mean_kpis(days: Sequence[Kpis]) -> Kpis:
     mapped = ("eta_mae_min", "refused_by_reason", "refused_idle_by_reason")
     return Kpis(
         **{f: avg(f) for f in Kpis.__dataclass_fields__ if f not in mapped},
-        eta_mae_min={m: float(np.nanmean([d.eta_mae_min[m] for d in days])) for m in ETA_HORIZONS_MIN},
+        eta_mae_min={m: _nanmean([d.eta_mae_min[m] for d in days]) for m in ETA_HORIZONS_MIN},
         refused_by_reason=by_reason("refused_by_reason"),
         refused_idle_by_reason=by_reason("refused_idle_by_reason"),
     )
