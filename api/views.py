@@ -107,10 +107,9 @@ def order_view(live: LivePlan, record: OrderRecord, positions: Positions) -> Ord
 def _under_way(live: LivePlan, route: Route) -> tuple[int, ...]:
     """The orders the courier of ``route`` delivers on the trip it has left on: the route's first trip (its later
     trips have not started); none before it leaves."""
-    if not route.stops or not live.state(route.courier).departed:
+    if not live.state(route.courier).departed:
         return ()
-    first = route.stops[0].trip
-    return tuple(s.order for s in route.stops if s.kind == "delivery" and s.trip == first)
+    return tuple(s.order for s in route.stops[: live.first_trip_end(route.courier)] if s.kind == "delivery")
 
 
 def trip_under_way(live: LivePlan, order_id: str) -> list[str]:

@@ -14,6 +14,7 @@ from shapely.geometry import Polygon
 
 from geo.matrix import Point
 from geo.zones import points_in_zone, zone_polygon
+from routing.model import Capacity
 from routing.plan import Reason
 from scheduling.insertion import InsertionIndex
 from scheduling.live import LivePlan
@@ -36,6 +37,14 @@ class Demand:
     def item_count(self) -> int:
         """Total number of item units."""
         return sum(self.items.values())
+
+    def fits(self, capacity: Capacity) -> bool:
+        """Whether the basket fits in an empty trip of a courier with ``capacity``."""
+        return not (
+            self.weight_g > capacity.weight_g
+            or (capacity.volume_cm3 is not None and self.volume_cm3 > capacity.volume_cm3)
+            or (capacity.items is not None and self.item_count > capacity.items)
+        )
 
     @property
     def load(self) -> tuple[int, int, int]:
@@ -65,6 +74,21 @@ class PlanView:
                 left[route.site].subtract(self.live.problem.orders[order].items)
         return left
 
+    def sites_for(
+        self, demand: Demand, location: Point, held: Mapping[int, Counter[str]] | None = None
+    ) -> tuple[set[int], set[int]]:
+        """The sites (``demand.site`` only, when forced) with the basket's stock left after ``held``, and those of
+        them whose zone covers ``location``."""
+        sites = range(len(self.live.problem.sites)) if demand.site is None else [demand.site]
+        stocked = {
+            s
+            for s in sites
+            if all(
+                self.stock_left[s][item] - (held or {}).get(s, Counter())[item] >= q for item, q in demand.items.items()
+            )
+        }
+        return stocked, {s for s in stocked if self.covers(s, location)}
+
     def couriers_for(
         self, demand: Demand, location: Point, held: Mapping[int, Counter[str]] | None = None
     ) -> tuple[np.ndarray, Reason | None]:
@@ -73,15 +97,7 @@ class PlanView:
         ``held`` is stock promised but not confirmed yet, per site; it is not available.
         """
         problem = self.live.problem
-        sites = range(len(problem.sites)) if demand.site is None else [demand.site]
-        stocked = {
-            s
-            for s in sites
-            if all(
-                self.stock_left[s][item] - (held or {}).get(s, Counter())[item] >= q for item, q in demand.items.items()
-            )
-        }
-        covering = {s for s in stocked if self.covers(s, location)}
+        stocked, covering = self.sites_for(demand, location, held)
         mask = np.zeros(len(problem.couriers), dtype=bool)
         stages = [Reason.NO_STOCK, Reason.OUT_OF_ZONE, Reason.NO_SKILLED_COURIER, Reason.OVER_CAPACITY]
         passed = 0 if not stocked else 1 if not covering else 2
@@ -91,12 +107,7 @@ class PlanView:
             if not demand.skills <= courier.skills:
                 continue
             passed = max(passed, 3)
-            cap = courier.capacity
-            if (
-                demand.weight_g > cap.weight_g
-                or (cap.volume_cm3 is not None and demand.volume_cm3 > cap.volume_cm3)
-                or (cap.items is not None and demand.item_count > cap.items)
-            ):
+            if not demand.fits(courier.capacity):
                 continue
             passed = 4
             mask[c] = c in self.index.couriers

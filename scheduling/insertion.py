@@ -122,11 +122,9 @@ class CourierDay:
         self.reload_s = problem.sites[c.site].reload_s
         stops = route.stops if route is not None else ()
         self.stop_count = len(stops)
-        groups = trip_groups(stops)
-        state = live.state(courier)
+        every = trip_groups(stops)
         kept, free, variance = next_free(live, courier)
-        if kept:
-            groups = groups[1:]
+        groups = every[1:] if kept else every
         self.trips: list[_Trip] = []
         self.frees: list[int] = []
         for k, (first, end) in enumerate(groups):
@@ -137,9 +135,9 @@ class CourierDay:
             free = trip.back_s + self.reload_s
         self.end_free_s = free
         self.end_variance = variance
-        used = state.trips_done + len(trip_groups(stops))
+        used = live.state(courier).trips_done + len(every)
         self.can_add = c.trip_limit is None or used < c.trip_limit
-        self._backward(stops)
+        self._backward()
 
     def _forward(self, first: int, stops: Sequence[Stop], free_s: int, variance: float, *, last: bool) -> _Trip:
         problem, duration = self.live.problem, self.duration
@@ -162,7 +160,7 @@ class CourierDay:
         trip.back_s = clock + int(duration[node, self.c.last_site if last else self.c.site])
         return trip
 
-    def _backward(self, stops: Sequence[Stop]) -> None:
+    def _backward(self) -> None:
         problem, duration = self.live.problem, self.duration
         end_arrival = self.trips[-1].back_s if self.trips else self.end_free_s
         self.end_latest_s = float(max(self.c.shift.end_s, end_arrival))

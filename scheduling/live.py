@@ -11,7 +11,7 @@ from routing.model import Problem
 from routing.plan import Plan, Route, Stop
 from routing.timing import StopRef
 
-__all__ = ["CourierState", "LivePlan", "day_refs", "trip_groups"]
+__all__ = ["CourierState", "LivePlan", "day_refs", "trip_groups", "with_route"]
 
 
 def trip_groups(stops: Sequence[Stop]) -> list[tuple[int, int]]:
@@ -23,6 +23,12 @@ def trip_groups(stops: Sequence[Stop]) -> list[tuple[int, int]]:
         else:
             groups[-1] = (groups[-1][0], k + 1)
     return groups
+
+
+def with_route(routes: Sequence[Route], courier: int, route: Route | None) -> tuple[Route, ...]:
+    """``routes`` with ``courier``'s replaced by ``route`` (removed when ``None``), in courier order."""
+    others = [r for r in routes if r.courier != courier]
+    return tuple(sorted([*others, *([route] if route is not None else [])], key=lambda r: r.courier))
 
 
 def day_refs(stops: Sequence[Stop]) -> tuple[list[StopRef], list[int]]:

@@ -12,7 +12,7 @@ from routing.timing import time_route
 from scheduling.eta import next_free
 from scheduling.extend import add_orders
 from scheduling.insertion import ALONE, HEAD, Insertion
-from scheduling.live import LivePlan, day_refs
+from scheduling.live import LivePlan, day_refs, with_route
 
 __all__ = ["joined_reloads", "place_order", "with_later_trips"]
 
@@ -71,6 +71,5 @@ def place_order(
             raise Conflict(f"order {order.id}: no longer fits courier {problem.couriers[courier].id}'s day on time")
     if after.end_late_s > before.end_late_s:
         raise Conflict(f"order {order.id}: courier {problem.couriers[courier].id} would end after the shift")
-    routes = [r for r in plan.routes if r.courier != courier]
-    routes = sorted([*routes, with_later_trips(old, kept, after.route)], key=lambda r: r.courier)
-    return replace(live, problem=problem, matrix=matrix, plan=replace(plan, routes=tuple(routes)))
+    routes = with_route(plan.routes, courier, with_later_trips(old, kept, after.route))
+    return replace(live, problem=problem, matrix=matrix, plan=replace(plan, routes=routes))

@@ -122,20 +122,19 @@ class _Builder:
         self.home: dict[int, int] = {}
         self.touched: list[int] = []
 
-    def finish_trip(self, c: int, route: Route) -> int:
+    def finish_trip(self, c: int, route: Route) -> None:
         """The courier under way: its trip's stops still to come go to a sub-courier starting where it drives
-        to; returns when it is expected back at its site."""
+        to."""
         live, problem = self.live, self.live.problem
         courier, end = problem.couriers[c], live.first_trip_end(c)
         self.touched.append(c)
         for o in {s.order for s in route.stops[:end]}:
             self.stock[route.site].subtract(problem.orders[o].items)
         locked = live.locked(c)
-        eta = courier_eta(live, c)
         if locked == end:
-            return eta.backs[0]
-        stop, first = route.stops[locked - 1], eta.stops[0]
-        ready = first.departure_s
+            return
+        stop = route.stops[locked - 1]
+        ready = courier_eta(live, c, first_trip_only=True).stops[0].departure_s
         site = len(problem.sites) + len(self.sites)
         where = live.locations[stop.node]
         self.sites.append(Site(f"@{courier.id}", "store", where, Window(ready, max(ready, courier.shift.end_s))))
@@ -156,7 +155,6 @@ class _Builder:
                 self.forced[c].append(s.order)
             elif s.kind == "pickup":
                 self.orders[s.order] = order
-        return eta.backs[0]
 
     def from_site(self, c: int, free_s: int, stops: tuple[Stop, ...], used: int) -> None:
         """The courier's trips from its site from ``free_s`` on, with the orders of ``stops`` free to move."""
@@ -179,10 +177,10 @@ def _build(live: LivePlan) -> _SubProblem:
         route, state = live.routes.get(c), live.state(c)
         stops = route.stops if route is not None else ()
         if route is not None and state.departed:
-            back = build.finish_trip(c, route)
-            free = back + problem.sites[courier.site].reload_s
+            build.finish_trip(c, route)
             if courier.last_site == courier.site:
-                build.from_site(c, free, stops[live.first_trip_end(c) :], state.trips_done + 1)
+                kept, free, _ = next_free(live, c)
+                build.from_site(c, free, stops[kept:], state.trips_done + 1)
         elif courier.shift.end_s > now:
             build.from_site(c, live.free_at(c), stops, state.trips_done)
     build.orders.update({u.order: problem.orders[u.order] for u in live.plan.unassigned})

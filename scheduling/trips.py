@@ -13,17 +13,12 @@ from dataclasses import replace
 from geo.matrix import Matrix
 from routing.errors import Conflict
 from routing.model import Problem
-from routing.plan import Plan, Route
+from routing.plan import Plan
 from routing.timing import time_route
 from scheduling.extend import drop_orders
-from scheduling.live import LivePlan, day_refs
+from scheduling.live import LivePlan, day_refs, with_route
 
 __all__ = ["finish_trip", "live_at", "start_trip"]
-
-
-def _with_route(live: LivePlan, courier: int, route: Route | None) -> tuple[Route, ...]:
-    others = [r for r in live.plan.routes if r.courier != courier]
-    return tuple(sorted([*others, *([route] if route is not None else [])], key=lambda r: r.courier))
 
 
 def start_trip(live: LivePlan, courier: int, now_s: int) -> LivePlan:
@@ -43,7 +38,7 @@ def start_trip(live: LivePlan, courier: int, now_s: int) -> LivePlan:
     here = live.locations[route.site]
     states = {**live.states, courier: replace(state, departed=True, position=here, ping_s=now_s)}
     later = live.at(now_s)
-    return replace(later, plan=replace(live.plan, routes=_with_route(live, courier, timed)), states=states)
+    return replace(later, plan=replace(live.plan, routes=with_route(live.plan.routes, courier, timed)), states=states)
 
 
 def finish_trip(live: LivePlan, courier: int, now_s: int) -> LivePlan:
@@ -69,7 +64,9 @@ def finish_trip(live: LivePlan, courier: int, now_s: int) -> LivePlan:
             left.subtract(problem.orders[stop.order].items)
     sites = list(problem.sites)
     sites[route.site] = replace(sites[route.site], stock=dict(+left))
-    shorter = replace(live.plan, routes=_with_route(live, courier, replace(route, stops=rest) if rest else None))
+    shorter = replace(
+        live.plan, routes=with_route(live.plan.routes, courier, replace(route, stops=rest) if rest else None)
+    )
     smaller, matrix, plan = drop_orders(
         replace(problem, sites=tuple(sites)), live.matrix, shorter, {s.order for s in finished}
     )

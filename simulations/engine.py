@@ -23,7 +23,7 @@ from geo.matrix import Point
 from routing.errors import Conflict
 from routing.model import Order
 from routing.params import SolveParams
-from routing.plan import Plan, Reason, SolveStats, Unassigned
+from routing.plan import Plan, Reason, Route, SolveStats, Unassigned
 from routing.timing import time_route
 from scheduling import Demand, LivePlan, PromiseDesk, PromisePolicy, Slot, plan_etas
 from scheduling.dispatch import DispatchPolicy
@@ -105,7 +105,7 @@ class _Day:
         self.by_id: dict[str, OrderLog] = {}
         self.motion: dict[int, _Motion] = {}
         self.wake_at: dict[int, int] = {}
-        self.planned: dict[int, object] = {}
+        self.planned: dict[int, Route] = {}
         self.dispatch: DispatchPolicy = dispatch_policy(world)
         self.trips: list[TripLog] = []
         self.now = 0
@@ -124,11 +124,13 @@ class _Day:
                 self.planned[c] = route
                 self._plan_wake(c)
 
-    def _plan_wake(self, c: int) -> None:
+    def _plan_wake(self, c: int) -> int:
+        """Wake courier ``c`` when the dispatch policy would have it leave (not before now); return that time."""
         leave = max(self.now, self.dispatch.departure_s(self.live, c))
         if self.wake_at.get(c) != leave:
             self.wake_at[c] = leave
             self.clock.push(leave, _WAKE, c)
+        return leave
 
     def _location(self, node: int) -> Point:
         return self.live.locations[node]
@@ -199,10 +201,7 @@ class _Day:
         route = live.routes.get(c)
         if route is None or live.state(c).departed or self.wake_at.get(c) != self.now:
             return
-        leave = self.dispatch.departure_s(live, c)
-        if leave > self.now:
-            self.wake_at[c] = leave
-            self.clock.push(leave, _WAKE, c)
+        if self._plan_wake(c) > self.now:
             return
         self.wake_at.pop(c, None)
         live = start_trip(live, c, self.now)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
-
 from geo.matrix import Point
 from scheduling import Demand, PromiseDesk
 
@@ -18,7 +16,7 @@ def idle_able(desk: PromiseDesk, demand: Demand, location: Point, now_s: int) ->
     their site, no trip planned to leave within :data:`IDLE_AHEAD_S`, the skills and a capacity the basket fits,
     at a site with the basket's stock (after the plan and the offers held) whose zone covers the address."""
     view, live = desk.view, desk.live
-    held = desk.holds.held(now_s, items=list(demand.items))
+    _, covering = view.sites_for(demand, location, desk.holds.held(now_s, items=list(demand.items)))
     count = 0
     for c, courier in enumerate(live.problem.couriers):
         route = live.routes.get(c)
@@ -26,10 +24,6 @@ def idle_able(desk: PromiseDesk, demand: Demand, location: Point, now_s: int) ->
             continue
         if route is not None and route.stops and route.start_s < now_s + IDLE_AHEAD_S:
             continue
-        cap = courier.capacity
-        if not demand.skills <= courier.skills or demand.weight_g > cap.weight_g:
-            continue
-        left = view.stock_left[courier.site] - held.get(courier.site, Counter())
-        if all(left[item] >= q for item, q in demand.items.items()) and view.covers(courier.site, location):
+        if courier.site in covering and demand.skills <= courier.skills and demand.fits(courier.capacity):
             count += 1
     return count
