@@ -1,1 +1,1 @@
-"""The command line and (later) the live HTTP service."""
+"""The live HTTP service: FastAPI app, Redis state, solve jobs, settings."""

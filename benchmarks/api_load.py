@@ -1,6 +1,6 @@
 """API load: latency of the live HTTP API under an open-loop mix of delivery promises and courier polling.
 
-Starts its own Redis (AOF, fsync on every write) and ``python -m api serve``, registers a synthetic central-Helsinki
+Starts its own Redis (AOF, fsync on every write) and ``python -m cli serve``, registers a synthetic central-Helsinki
 world through the API (sites with stock, couriers, open orders), makes a live plan with a burst worker, then sends
 requests at fixed intervals for the target rate whatever the answers (open loop: slow answers are not hidden by
 coordinated omission): half ``POST /v1/promises``, half ``GET /v1/couriers/{id}/assignments`` with the courier's
@@ -142,13 +142,13 @@ def redis_service(folder: Path) -> Iterator[str]:
 
 @contextmanager
 def api_service(folder: Path, redis_url: str, admin_key: str, api_workers: int = 1) -> Iterator[str]:
-    """``python -m api serve`` on a free loopback port and ``redis_url`` (its log in ``folder``), ready; its base
+    """``python -m cli serve`` on a free loopback port and ``redis_url`` (its log in ``folder``), ready; its base
     URL. Stopped on exit."""
     port = str(_free_port())
     base_url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url, "LASTMILE_ADMIN_KEY": admin_key}
     log_path = folder / "api.log"
-    args = [sys.executable, "-m", "api", "serve", "--host", "127.0.0.1", "--port", port, "--workers", str(api_workers)]
+    args = [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", port, "--workers", str(api_workers)]
     with log_path.open("wb") as log:
         api = subprocess.Popen(args, env=env, cwd=ROOT, stdout=log, stderr=STDOUT, start_new_session=True)
         try:
@@ -234,9 +234,9 @@ def register_world(client: httpx.Client, couriers: int, orders: int, rng: random
 
 
 def make_plan(client: httpx.Client, redis_url: str, time_limit_s: float) -> dict[str, Any]:
-    """POST /v1/plans, run ``python -m api worker --burst`` until the queue is empty; the finished, live job."""
+    """POST /v1/plans, run ``python -m cli worker --burst`` until the queue is empty; the finished, live job."""
     job = _ok(client.post("/v1/plans", json={"time_limit_s": time_limit_s}), 202)
-    env, command = {**os.environ, "LASTMILE_REDIS_URL": redis_url}, [sys.executable, "-m", "api", "worker", "--burst"]
+    env, command = {**os.environ, "LASTMILE_REDIS_URL": redis_url}, [sys.executable, "-m", "cli", "worker", "--burst"]
     worker = subprocess.Popen(command, env=env, cwd=ROOT, stdout=DEVNULL, stderr=PIPE, start_new_session=True)
     try:
         _, stderr = worker.communicate(timeout=time_limit_s * 3 + 300)

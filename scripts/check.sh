@@ -56,6 +56,6 @@ bin=$(python3 -c 'import os, sys; print(os.path.dirname(sys.executable))')
 echo "== ruff";          python3 -m ruff check .
 echo "== mypy";          python3 -m mypy
 echo "== import-linter"; "$bin/lint-imports"
-echo "== schema";        python3 -m api schema | diff -q - docs/problem.schema.json \
-                           || { echo "docs/problem.schema.json is stale: run 'python3 -m api schema > docs/problem.schema.json'"; exit 1; }
+echo "== schema";        python3 -m cli schema | diff -q - docs/problem.schema.json \
+                           || { echo "docs/problem.schema.json is stale: run 'python3 -m cli schema > docs/problem.schema.json'"; exit 1; }
 echo "== pytest";        python3 -m pytest -q "$@"

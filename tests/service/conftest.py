@@ -112,7 +112,7 @@ def run_worker(redis_url: str, *extra: str, timeout: float = 120) -> subprocess.
     """``lastmile worker --burst`` in its own process until the queue is empty."""
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
     return subprocess.run(
-        [sys.executable, "-m", "api", "worker", "--burst", *extra],
+        [sys.executable, "-m", "cli", "worker", "--burst", *extra],
         env=env,
         timeout=timeout,
         capture_output=True,
@@ -124,7 +124,7 @@ def start_worker(redis_url: str, *extra: str) -> subprocess.Popen[bytes]:
     """A long-running worker in a process group of its own (its work horse makes another one)."""
     env = {**os.environ, "LASTMILE_REDIS_URL": redis_url}
     return subprocess.Popen(
-        [sys.executable, "-m", "api", "worker", *extra],
+        [sys.executable, "-m", "cli", "worker", *extra],
         env=env,
         start_new_session=True,
         stdout=subprocess.DEVNULL,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.app import app
 from routing.errors import InputError
 from simulations.scenario import load_scenario, parse_scenario
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli_common import console, run
+from cli.common import console, run
 from routing.errors import InputError
 from simulations.batch import QUEUE, run_batch, run_day
 from simulations.kpis import by_scenario

@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_common import console, parse_clock, provider, run, show_clock, write_json
+from cli.common import console, parse_clock, provider, run, show_clock, write_json
 from geo import LegProvider
 from geo.files import read_json
 from routing import InputError, Problem, load_problem

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_common import console, run, write_json
+from cli.common import console, run, write_json
 from forecasting.demand import daily_demand
 from forecasting.generator import HistorySpec, generate_history
 from forecasting.history import read_history, write_history

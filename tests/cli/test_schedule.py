@@ -7,12 +7,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from cli.app import app
 from geo import StraightLineProvider
 from routing import SolveParams, load_problem, solve
 from routing.plan_json import plan_to_json
 
-from .test_cli import small_problem
+from .test_app import small_problem
 
 runner = CliRunner()
 PARAMS = SolveParams(time_limit_s=600, solution_limit=100, metaheuristic="GREEDY_DESCENT", ruin_iterations=2, workers=1)

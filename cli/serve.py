@@ -6,8 +6,8 @@ from typing import Annotated
 
 import typer
 
-from api.cli_common import console, run
 from api.settings import get_settings
+from cli.common import console, run
 from routing.errors import InputError
 from simulations.batch import QUEUE as SIMULATION_QUEUE
 

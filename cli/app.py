@@ -17,11 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli_common import console, provider, run, show_clock, write_json
-from api.cli_forecast import forecast_command, generate_history_command, preposition_command
-from api.cli_schedule import check_command, promise_command
-from api.cli_serve import serve_command, worker_command
-from api.cli_simulate import demo_command, simulate_command
+from cli.common import console, provider, run, show_clock, write_json
+from cli.forecast import forecast_command, generate_history_command, preposition_command
+from cli.schedule import check_command, promise_command
+from cli.serve import serve_command, worker_command
+from cli.simulate import demo_command, simulate_command
 from geo import MatrixProvider
 from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
