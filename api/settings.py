@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=86400, ge=1, description="how long a confirmed promise's response is replayed"
     )
     roads: Path | None = Field(default=None, description="OSM .pbf for road travel times (default: straight line)")
+    matrix: Path | None = Field(
+        default=None,
+        description="your own travel matrices with their locations, JSON or .npz (docs/problem-format.md, Matrices); "
+        "sites, orders and promises must then be at those locations",
+    )
     slot_s: int = Field(default=3600, gt=0, description="length of a promised delivery window")
     step_s: int = Field(default=1800, gt=0, description="a promised window starts every step_s")
     horizon_s: int = Field(default=4 * 3600, gt=0, description="how far ahead windows are offered")

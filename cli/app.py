@@ -17,13 +17,13 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cli.common import console, provider, run, show_clock, write_json
+from cli.common import MatrixFile, console, problem_and_travel, run, show_clock, write_json
 from cli.forecast import forecast_command, generate_history_command, preposition_command
 from cli.schedule import check_command, promise_command
 from cli.serve import serve_command, worker_command
 from cli.simulate import demo_command, simulate_command
 from geo import MatrixProvider
-from routing import InputError, Plan, Problem, SolveParams, load_problem, problem_json_schema, solve
+from routing import InputError, Plan, Problem, SolveParams, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
 
 __all__ = ["app"]
@@ -107,9 +107,10 @@ def _solve_and_write(
     seed: int,
     roads: Path | None,
     cache_dir: Path | None,
+    matrix: Path | None,
 ) -> None:
-    problem = load_problem(problem_path)
-    plan = _solve_file(problem, provider(roads, cache_dir), params, seed)
+    problem, travel = problem_and_travel(problem_path, matrix, roads, cache_dir)
+    plan = _solve_file(problem, travel, params, seed)
     write_json(out, plan_to_json(problem, plan))
     if geojson is not None:
         write_json(geojson, plan_to_geojson(problem, plan))
@@ -137,13 +138,14 @@ def solve_command(
     params: Annotated[Path | None, typer.Option("--params", help="solver parameters TOML")] = None,
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")] = None,
     workers: Workers = CORES,
+    matrix: MatrixFile = None,
 ) -> None:
     """Solve PROBLEM and write the plan (routes, stop times, unassigned orders with reasons)."""
 
     def body() -> None:
         base = SolveParams.from_toml(params) if params else SolveParams()
         chosen = replace(base, time_limit_s=time_limit, workers=workers)
-        _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir)
+        _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir, matrix)
 
     run(body)
 

@@ -6,17 +6,23 @@ import json
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from geo import LegProvider, RoadGraphProvider, StraightLineProvider
 from routing import InputError, Problem
+from routing.problem_json import load_problem_and_matrix
+from routing.user_matrix import load_matrix_file
 
-__all__ = ["console", "parse_clock", "provider", "run", "show_clock", "write_json"]
+__all__ = ["MatrixFile", "console", "parse_clock", "problem_and_travel", "provider", "run", "show_clock", "write_json"]
 
 console = Console(stderr=True)
+MatrixFile = Annotated[
+    Path | None,
+    typer.Option("--matrix", help="your own travel matrices, JSON or .npz (docs/problem-format.md, Matrices)"),
+]
 T = TypeVar("T")
 
 
@@ -35,11 +41,29 @@ def run(action: Callable[[], T]) -> T:
 
 
 def provider(roads: Path | None, cache_dir: Path | None) -> LegProvider:
+    """The road graph of ``roads`` (``--roads``), else straight line × 1.3 at the profile's speed."""
     if roads is None:
         return StraightLineProvider()
     if not roads.exists():
         raise InputError(f"--roads: no such file {roads}")
     return RoadGraphProvider(roads, cache_dir=cache_dir)
+
+
+def problem_and_travel(
+    path: Path, matrix: Path | None, roads: Path | None, cache_dir: Path | None
+) -> tuple[Problem, LegProvider]:
+    """The problem at ``path`` and where its travel times come from: its own ``matrices``, the ``--matrix`` file,
+    or :func:`provider`; ``InputError`` when two of them are given or a matrix is wrong."""
+    problem, own = load_problem_and_matrix(path)
+    if matrix is not None:
+        if own is not None:
+            raise InputError("--matrix: the problem has its own matrices; give one or the other")
+        own = load_matrix_file(matrix, problem)
+    if own is None:
+        return problem, provider(roads, cache_dir)
+    if roads is not None:
+        raise InputError("--roads: the travel times come from the user's matrix; leave --roads out")
+    return problem, own
 
 
 def show_clock(problem: Problem, seconds: int) -> str:

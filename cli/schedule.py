@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import console, parse_clock, provider, run, show_clock, write_json
+from cli.common import MatrixFile, console, parse_clock, problem_and_travel, run, show_clock, write_json
 from geo import LegProvider
 from geo.files import read_json
-from routing import InputError, Problem, load_problem
+from routing import InputError, Problem
 from routing.plan_json import plan_to_json, routes_from_json
 from scheduling import Demand, PromiseDesk, live_at
 from scheduling.check import CheckReport, check_routes
@@ -29,13 +29,13 @@ Roads = Annotated[
 CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")]
 
 
-def _checked(problem_path: Path, plan_path: Path, legs: LegProvider) -> tuple[Problem, CheckReport, Any]:
-    problem = load_problem(problem_path)
+def _checked(problem: Problem, legs: LegProvider, plan_path: Path) -> tuple[CheckReport, Any]:
+    """The plan at ``plan_path`` re-timed and checked, and the travel matrix it was timed with."""
     routes = routes_from_json(problem, read_json(plan_path))
     profiles = sorted({c.profile for c in problem.couriers})
     with console.status("travel matrix"):
         matrix = legs.matrix(problem.locations(), profiles)
-    return problem, check_routes(problem, matrix, routes), matrix
+    return check_routes(problem, matrix, routes), matrix
 
 
 def _print_check(problem: Problem, report: CheckReport) -> None:
@@ -65,6 +65,7 @@ def check_command(
     out: Annotated[Path | None, typer.Option("-o", "--out", help="also write the report (times, violations)")] = None,
     roads: Roads = None,
     cache_dir: CacheDir = None,
+    matrix: MatrixFile = None,
 ) -> None:
     """Re-time PLAN and list every rule it breaks (late, shift, capacity, site, stock, zone, skill, pairing).
 
@@ -72,7 +73,8 @@ def check_command(
     """
 
     def body() -> bool:
-        problem_, report, _ = _checked(problem, plan, provider(roads, cache_dir))
+        problem_, legs = problem_and_travel(problem, matrix, roads, cache_dir)
+        report, _ = _checked(problem_, legs, plan)
         _print_check(problem_, report)
         if out is not None:
             data = plan_to_json(problem_, report.plan)
@@ -125,6 +127,7 @@ def promise_command(
     as_json: Annotated[bool, typer.Option("--json", help="print the offer as JSON on stdout")] = False,
     roads: Roads = None,
     cache_dir: CacheDir = None,
+    matrix: MatrixFile = None,
 ) -> None:
     """Delivery slots the plan can keep for a basket at an address, as if the plan ran on time until --at."""
 
@@ -132,10 +135,10 @@ def promise_command(
         basket, where = _parse_items(items), _parse_address(address)
         if weight_g < 0 or service_s < 0:
             raise InputError("--weight-g / --service-s: must be >= 0")
-        legs = provider(roads, cache_dir)
-        problem_, report, matrix = _checked(problem, plan, legs)
+        problem_, legs = problem_and_travel(problem, matrix, roads, cache_dir)
+        report, travel = _checked(problem_, legs, plan)
         now = parse_clock(problem_, at, "--at")
-        desk = PromiseDesk(live_at(problem_, matrix, report.plan, now), legs)
+        desk = PromiseDesk(live_at(problem_, travel, report.plan, now), legs)
         offer = desk.offer(Demand(basket, weight_g, service_s=service_s), where, now)
         slots = [
             {

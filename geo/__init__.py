@@ -7,6 +7,7 @@ from geo.profiles import SPEED_KPH, speed_kph
 from geo.roads import HIGHWAY_SPEED_KPH, RoadGraphProvider, load_road_graph
 from geo.straight_line import StraightLineProvider
 from geo.streets import StreetLines, box_around
+from geo.table import MatrixTable
 from geo.zones import points_in_zone, zone_polygon
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "LegProvider",
     "Matrix",
     "MatrixProvider",
+    "MatrixTable",
     "Point",
     "RoadGraphProvider",
     "StraightLineProvider",

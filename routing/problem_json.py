@@ -16,8 +16,11 @@ from typing import Annotated, Any, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from geo.files import read_json
+from geo.matrix import Point
+from geo.table import MatrixTable
 from geo.zones import zone_polygon
 from routing.errors import InputError
+from routing.json_fields import LatLon
 from routing.limits import (
     HORIZON_S,
     ID_PATTERN,
@@ -29,23 +32,22 @@ from routing.limits import (
     MAX_PRIORITY,
 )
 from routing.model import Break, Capacity, Courier, Order, Picking, Pickup, Problem, Site, Window
+from routing.user_matrix import MAX_NODES, MatrixSpec, Profile, table_for
 
 __all__ = [
     "ProblemSpec",
     "load_problem",
+    "load_problem_and_matrix",
     "order_to_json",
     "parse_problem",
     "problem_json_schema",
     "problem_to_json",
     "problem_to_spec",
+    "read_problem",
 ]
 
 T = TypeVar("T")
 # numbers are strict (no true for 1, no "1.5" for 1.5) and bounded (routing.limits says why these bounds)
-LatLon = Annotated[
-    tuple[Annotated[float, Field(strict=True, ge=-90, le=90)], Annotated[float, Field(strict=True, ge=-180, le=180)]],
-    Field(description="[latitude, longitude] in degrees (WGS 84)"),
-]
 Amount = Annotated[int, Field(strict=True, ge=0, le=MAX_AMOUNT)]
 Seconds = Annotated[int, Field(strict=True, ge=0, le=HORIZON_S)]
 Id = Annotated[
@@ -57,6 +59,10 @@ Id = Annotated[
     ),
 ]
 Names = Annotated[list[Id], Field(max_length=100)]
+LocationIndex = Annotated[
+    int | None,
+    Field(strict=True, ge=0, lt=MAX_NODES, description="row and column of this place in `matrices` (all or none)"),
+]
 
 
 class _Spec(BaseModel):
@@ -94,6 +100,7 @@ class SiteSpec(_Spec):
     id: Id
     kind: Literal["store", "forward_warehouse"]
     location: LatLon
+    location_index: LocationIndex = None
     opening: WindowSpec
     stock: dict[Id, Amount] = Field(default_factory=dict, description="item id -> units on hand")
     zone: list[LatLon] | None = Field(
@@ -154,6 +161,7 @@ class PickupSpec(_Spec):
     """Where and when a pickup-and-delivery order is collected."""
 
     location: LatLon
+    location_index: LocationIndex = None
     windows: list[WindowSpec] = Field(min_length=1, max_length=100)
     service_s: Seconds = 0
     max_ride_s: Seconds | None = Field(default=None, description="longest allowed time from pickup to drop-off")
@@ -164,6 +172,7 @@ class OrderSpec(_Spec):
 
     id: Id
     location: LatLon
+    location_index: LocationIndex = None
     windows: list[WindowSpec] = Field(min_length=1, max_length=100)
     items: dict[Id, Annotated[int, Field(strict=True, gt=0, le=MAX_AMOUNT)]] = Field(default_factory=dict)
     weight_g: Amount = 0
@@ -186,6 +195,9 @@ class ProblemSpec(_Spec):
     sites: list[SiteSpec] = Field(min_length=1, max_length=MAX_COURIERS)
     couriers: list[CourierSpec] = Field(max_length=MAX_COURIERS)
     orders: list[OrderSpec] = Field(max_length=MAX_ORDERS)
+    matrices: dict[Profile, MatrixSpec] | None = Field(
+        default=None, description="your own travel matrices per profile (default: the solver's travel provider)"
+    )
 
     @model_validator(mode="after")
     def _within_horizon(self, info: ValidationInfo) -> ProblemSpec:
@@ -228,21 +240,63 @@ def _first_midnight(spec: ProblemSpec) -> datetime | None:
 
 
 def _path(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if p != "[key]").lstrip(".")
 
 
 def parse_problem(data: Any, *, check_horizon: bool = True) -> Problem:
     """Validate decoded JSON and build the domain :class:`~routing.model.Problem`; raise ``InputError`` naming
     the first wrong field, e.g. ``orders[17].windows[0]: end 09:00 before start 10:00``. ``check_horizon=False``
-    is for problems the service wrote itself (its live plan), whose times may spread wider as days go by."""
+    is for problems the service wrote itself (its live plan), whose times may spread wider as days go by.
+    The problem's own ``matrices``, if any, are validated and left aside: :func:`read_problem` returns them."""
+    return _to_domain(_spec(data, check_horizon))
+
+
+def read_problem(data: Any) -> tuple[Problem, MatrixTable | None]:
+    """:func:`parse_problem`, and the travel matrix the problem brings in ``matrices`` (``None`` without one)."""
+    spec = _spec(data, True)
+    problem = _to_domain(spec)
+    return problem, None if spec.matrices is None else table_for(spec.matrices, _matrix_points(spec), problem)
+
+
+def _spec(data: Any, check_horizon: bool) -> ProblemSpec:
     try:
-        spec = ProblemSpec.model_validate(data, context={"check_horizon": check_horizon})
+        return ProblemSpec.model_validate(data, context={"check_horizon": check_horizon})
     except ValidationError as exc:
         err = exc.errors()[0]
         where = _path(tuple(p for p in err["loc"] if not str(p).startswith("function-after[")))
         message = err["msg"].removeprefix("Value error, ")
         raise InputError(f"{where}: {message}" if where else message) from None
-    return _to_domain(spec)
+
+
+def _matrix_points(spec: ProblemSpec) -> list[Point | None]:
+    """The location of each row of the problem's matrices: the nodes in order (sites, orders, pickups), or placed
+    by their ``location_index``; raise ``InputError`` when only some nodes have one, or one index has two places."""
+    nodes: list[tuple[str, LatLon, int | None]] = [
+        *((f"sites[{k}]", s.location, s.location_index) for k, s in enumerate(spec.sites)),
+        *((f"orders[{k}]", o.location, o.location_index) for k, o in enumerate(spec.orders)),
+        *(
+            (f"orders[{k}].pickup", o.pickup.location, o.pickup.location_index)
+            for k, o in enumerate(spec.orders)
+            if o.pickup is not None
+        ),
+    ]
+    indexed = [where for where, _, index in nodes if index is not None]
+    if not indexed:
+        return [location for _, location, _ in nodes]
+    if len(indexed) < len(nodes):
+        missing = next(where for where, _, index in nodes if index is None)
+        raise InputError(f"{missing}.location_index: missing, while {indexed[0]} has one (give every node one or none)")
+    size = len(next(iter(spec.matrices.values())).durations) if spec.matrices else 0
+    points: list[Point | None] = [None] * size
+    named: dict[int, str] = {}
+    for where, location, index in nodes:
+        assert index is not None
+        if index >= size:
+            raise InputError(f"{where}.location_index: {index}, but the matrices have {size} locations")
+        if points[index] is not None and points[index] != location:
+            raise InputError(f"{where}.location: not that of {named[index]}, which has the same location_index {index}")
+        points[index], named[index] = location, named.get(index, where)
+    return points
 
 
 class _ToDomain:
@@ -334,6 +388,11 @@ def _to_domain(spec: ProblemSpec) -> Problem:
 def load_problem(path: Path) -> Problem:
     """Read a problem JSON file; raise ``InputError`` for a missing file, bad JSON or a wrong field."""
     return parse_problem(read_json(path))
+
+
+def load_problem_and_matrix(path: Path) -> tuple[Problem, MatrixTable | None]:
+    """:func:`load_problem`, and the problem's own travel matrix if it has ``matrices``."""
+    return read_problem(read_json(path))
 
 
 def problem_json_schema() -> dict[str, Any]:

@@ -13,13 +13,19 @@ from routing import Problem, parse_problem
 from routing.errors import InputError
 from scheduling import LivePlan
 
-__all__ = ["ensure_courier", "order_public", "own_order", "parse_order", "same_id"]
+__all__ = ["ensure_courier", "no_location_index", "order_public", "own_order", "parse_order", "same_id"]
 
 
 def same_id(body_id: str, path_id: str) -> None:
     """422 unless the body's id is the one in the path."""
     if body_id != path_id:
         raise InputError(f"id: {body_id!r} does not match the path's {path_id!r}")
+
+
+def no_location_index(*indices: int | None) -> None:
+    """422 for a ``location_index``: the service finds places by their location (``LASTMILE_MATRIX`` lists them)."""
+    if any(i is not None for i in indices):
+        raise InputError("location_index: the service finds places by their location; leave it out")
 
 
 def ensure_courier(registry: Registry, courier: str) -> None:

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, HTTPException, Request
 
 from api.deps import Caller, CourierCaller, DispatcherCaller, LiveDep, RegistryDep
-from api.routes.common import order_public, own_order, parse_order
+from api.providers import known_place
+from api.routes.common import no_location_index, order_public, own_order, parse_order
 from api.schemas import ERRORS, EventCreate, EventPublic, OrderPublic, OrderSpec
 from api.store import OrderRecord
 from api.views import order_index, order_view
@@ -27,6 +28,10 @@ def create_order(
     body: OrderSpec, caller: DispatcherCaller, registry: RegistryDep, live: LiveDep, request: Request
 ) -> OrderPublic:
     """Accept an order; it is planned by the next ``POST /v1/plans`` or ``POST /v1/replan`` (mode insert)."""
+    no_location_index(body.location_index, body.pickup.location_index if body.pickup else None)
+    known_place(live.provider, body.location, "location")
+    if body.pickup is not None:
+        known_place(live.provider, body.pickup.location, "pickup.location")
     spec = body.model_dump(mode="json", exclude_none=True)
     parse_order(registry, spec)
     record = registry.new_order(spec, caller.id)

@@ -14,6 +14,7 @@ from redis.exceptions import WatchError
 from api.deps import LiveDep, RegistryDep, SettingsDep, StorefrontCaller
 from api.errors import STATUS
 from api.idempotency import IdempotencyRecord, fingerprint
+from api.providers import known_place
 from api.routes.common import order_public
 from api.schemas import ERRORS, ConfirmCreate, OrderPublic, PromiseCreate, PromisePublic, SlotPublic
 from api.store import KEYS
@@ -32,6 +33,7 @@ _WRITE_TRIES = 5
 async def create_promise(body: PromiseCreate, caller: StorefrontCaller, live: LiveDep) -> PromisePublic:
     """The windows that can be promised now, earliest (``asap``) first, each with the site that would serve it
     and a confidence; their stock is held until ``expires_at``. No slots, with a ``reason``, when none fits."""
+    known_place(live.provider, body.address, "address")
     desk = live.desk()
     now = live.clock(desk.live.problem)
     demand = Demand(dict(body.items), body.weight_g, body.volume_cm3, frozenset(body.skills), body.service_s)

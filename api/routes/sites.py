@@ -5,7 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.deps import DispatcherCaller, LiveDep, RegistryDep
-from api.routes.common import same_id
+from api.providers import known_place
+from api.routes.common import no_location_index, same_id
 from api.schemas import ERRORS, SiteSpec
 from api.store import KEYS
 
@@ -17,6 +18,8 @@ def put_site(site_id: str, body: SiteSpec, _: DispatcherCaller, live: LiveDep, r
     """Register or update a site. Stock, opening hours and zone reach the live plan at once; a new site or a new
     location takes effect at the next plan."""
     same_id(body.id, site_id)
+    no_location_index(body.location_index)
+    known_place(live.provider, body.location, "location")
     created = live.register(KEYS.sites, site_id, body.model_dump_json(exclude_none=True))
     response.status_code = 201 if created else 200
     return body

@@ -1,0 +1,40 @@
+"""A simulated day on a user's matrix: promises, ETAs, trips and re-plans all run from the table, and the day is
+the same as on the provider whose numbers the table holds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from geo import MatrixTable
+from routing import InputError, Plan, SolveStats
+from scheduling import Demand, PromiseDesk, live_at
+from simulations.engine import simulate_day
+from simulations.scenario import load_scenario
+from simulations.world import build_world
+
+from .test_simulation import _fingerprint
+
+SMALL = Path(__file__).parents[1] / "data" / "sim_small.toml"
+
+
+def test_a_day_on_the_table_of_the_grid_city_is_the_day_on_the_grid_city() -> None:
+    world = build_world(load_scenario(SMALL))
+    points = [*world.problem.locations(), *(a.location for a in world.arrivals)]
+    profiles = sorted({c.profile for c in world.problem.couriers})
+    table = MatrixTable(points, world.provider.matrix(points, profiles))
+    on_table = simulate_day(replace(world, provider=table))
+    assert on_table.replans > 0 and any(o.promised for o in on_table.orders)
+    assert _fingerprint(on_table) == _fingerprint(simulate_day(world))
+
+
+def test_a_promise_for_an_address_the_table_does_not_hold_names_it() -> None:
+    world = build_world(load_scenario(SMALL))
+    points, profiles = world.problem.locations(), sorted({c.profile for c in world.problem.couriers})
+    table = MatrixTable(points, world.provider.matrix(points, profiles))
+    empty = Plan((), (), SolveStats(0.0, 0, 0, "EMPTY"))
+    desk = PromiseDesk(live_at(world.problem, table.matrix(points, profiles), empty, 9 * 3600), table)
+    with pytest.raises(InputError, match=r"^location 61\.0, 25\.0: not one of the travel matrix's locations"):
+        desk.offer(Demand({}, 1000), (61.0, 25.0), 9 * 3600)
