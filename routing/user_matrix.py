@@ -30,7 +30,7 @@ __all__ = ["MAX_NODES", "MatrixFileSpec", "MatrixSpec", "Profile", "load_matrix_
 
 Profile = Literal["bike", "car", "foot"]
 MAX_NODES = MAX_COURIERS + 2 * MAX_ORDERS
-_Row = Annotated[list[Annotated[float, Field(strict=True)] | None], Field(max_length=MAX_NODES)]
+_Row = Annotated[list[Annotated[float, Field(strict=True, allow_inf_nan=False)] | None], Field(max_length=MAX_NODES)]
 _LIMIT = {"durations": HORIZON_S, "distances": MAX_LEG_M}
 
 
@@ -63,7 +63,9 @@ def _floats(rows: list[list[float | None]], where: str) -> np.ndarray:
     for i, row in enumerate(rows):
         if len(row) != n:
             raise InputError(f"{where}[{i}]: {len(row)} values in a matrix of {n} rows (it must be square)")
-    return np.array([[np.inf if v is None else v for v in row] for row in rows], dtype=float).reshape(n, n)
+    values = np.array(rows, dtype=float).reshape(n, n)  # null becomes NaN here: JSON's own NaN was refused already
+    values[np.isnan(values)] = np.inf
+    return values
 
 
 def _arrays(

@@ -132,7 +132,7 @@ WRONG: dict[str, tuple[Any, str]] = {
     ),
     "NaN": (
         lambda d: _bike(d)["durations"][2].__setitem__(0, float("nan")),
-        r"^matrices\.bike\.durations\[2\]\[0\]: not a number",
+        r"^matrices\.bike\.durations\[2\]\[0\]: Input should be a finite number",
     ),
     "a string": (lambda d: _bike(d)["durations"][2].__setitem__(0, "9"), r"durations\[2\]\[0\]: .*valid number"),
     "missing profile": (
