@@ -44,7 +44,7 @@ class MatrixTable:
         coordinates differ."""
         if len(points) != matrix.size:
             raise ValueError(f"matrix: {len(points)} locations for a matrix of {matrix.size}")
-        self.table = matrix
+        self.table, self.points = matrix, tuple(points)
         self._row: dict[tuple[float, float], int] = {}
         for k, point in enumerate(points):
             if point is None:

@@ -54,10 +54,20 @@ class _Spec(BaseModel):
 
 
 class CityNetwork(_Spec):
-    """The streets: the shipped central-Helsinki OSM extract (or another ``roads`` file), or a synthetic grid."""
+    """The streets: the shipped central-Helsinki OSM extract (or another ``roads`` file), a synthetic grid, or the
+    user's own travel ``matrix`` (a JSON or ``.npz`` file with its locations; each order goes to the nearest)."""
 
-    network: Literal["helsinki", "grid"] = "helsinki"
+    network: Literal["helsinki", "grid", "matrix"] = "helsinki"
     roads: str | None = None
+    matrix: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> CityNetwork:
+        if (self.network == "matrix") != (self.matrix is not None):
+            raise ValueError('matrix: give a matrix file exactly when network = "matrix"')
+        if self.network != "helsinki" and self.roads is not None:
+            raise ValueError('roads: a roads file is for network = "helsinki"')
+        return self
 
 
 class AreaSpec(_Spec):

@@ -9,7 +9,7 @@ week's best-sellers in its area until full, ``none`` holds nothing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -20,10 +20,12 @@ from forecasting.history import DAY_S
 from forecasting.pipeline import plan_stock, run_forecast
 from forecasting.sites import StockSite
 from forecasting.stocking import top_n_plan
-from geo import GridCityProvider, LegProvider, RoadGraphProvider
+from geo import GridCityProvider, LegProvider, MatrixTable, RoadGraphProvider
 from geo.haversine import haversine_m
 from geo.matrix import Point
+from routing.errors import InputError
 from routing.model import Capacity, Courier, Problem, Site, Window
+from routing.user_matrix import load_matrix_file
 from scheduling.dispatch import DispatchPolicy, Greedy, Lazy, LookAhead
 from simulations.demand import Arrival, DayDemand, day_demand
 from simulations.scenario import Scenario, SiteSpec, clock_s
@@ -48,9 +50,12 @@ class World:
 
 
 def city_provider(scenario: Scenario) -> LegProvider:
-    """The street network: the Helsinki road graph (or the scenario's ``roads`` file) or a grid city."""
+    """The street network: the Helsinki road graph (or the scenario's ``roads`` file), a grid city, or the user's
+    matrix (``InputError`` naming ``city.matrix`` when its file is wrong)."""
     if scenario.city.network == "grid":
         return GridCityProvider()
+    if scenario.city.matrix is not None:
+        return load_matrix_file(scenario.path(scenario.city.matrix), where="city.matrix")
     roads = scenario.path(scenario.city.roads) if scenario.city.roads else DEFAULT_ROADS
     return RoadGraphProvider(roads)
 
@@ -164,4 +169,21 @@ def build_world(scenario: Scenario) -> World:
     epoch = datetime.fromtimestamp(demand.midnight_s, tz=UTC).astimezone(zone)
     problem = Problem(sites, tuple(couriers), (), scenario.name, epoch)
     rate = _order_rate(demand.history, sites, 28)
-    return World(scenario, problem, city_provider(scenario), demand.arrivals, rate)
+    provider = city_provider(scenario)
+    arrivals = demand.arrivals
+    if isinstance(provider, MatrixTable):
+        arrivals = _on_matrix(provider, problem, arrivals)
+    return World(scenario, problem, provider, arrivals, rate)
+
+
+def _on_matrix(table: MatrixTable, problem: Problem, arrivals: tuple[Arrival, ...]) -> tuple[Arrival, ...]:
+    """Each arrival moved to the matrix's location nearest it; ``InputError`` naming a site the matrix lacks."""
+    for k, site in enumerate(problem.sites):
+        try:
+            table.rows([site.location])
+        except InputError:
+            raise InputError(f"sites[{k}].location: not one of city.matrix's locations") from None
+    places = [p for p in table.points if p is not None]
+    grid, asked = np.array(places), np.array([a.location for a in arrivals]).reshape(-1, 2)
+    nearest = np.argmin(haversine_m(asked[:, None, 0], asked[:, None, 1], grid[None, :, 0], grid[None, :, 1]), axis=1)
+    return tuple(replace(a, location=places[int(k)]) for a, k in zip(arrivals, nearest, strict=True))
