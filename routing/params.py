@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from routing.errors import InputError
 from routing.limits import HORIZON_S, MAX_DROP_PENALTY
 
-__all__ = ["FIRST_SOLUTIONS", "METAHEURISTICS", "POLISHES", "SolveParams"]
+__all__ = ["FIRST_SOLUTIONS", "MAX_TIME_LIMIT_S", "METAHEURISTICS", "POLISHES", "SolveParams", "StopAfter"]
 
 FIRST_SOLUTIONS = (
     "PARALLEL_CHEAPEST_INSERTION",
@@ -21,6 +21,8 @@ FIRST_SOLUTIONS = (
 )
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
 POLISHES = ("ruin_recreate", "local_search")
+MAX_TIME_LIMIT_S = 7 * 86400
+"""The longest wall-clock budget a solve may be given: a week."""
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ class SolveParams:
     max_wait_s: int | None = None
 
     def __post_init__(self) -> None:
-        if not 0 < self.time_limit_s <= 7 * 86400:
-            raise InputError(f"time_limit_s: must be within (0, 604800], got {self.time_limit_s}")
+        if not 0 < self.time_limit_s <= MAX_TIME_LIMIT_S:
+            raise InputError(f"time_limit_s: must be within (0, {MAX_TIME_LIMIT_S}], got {self.time_limit_s}")
         if self.drop_penalty is not None and not 1 <= self.drop_penalty <= MAX_DROP_PENALTY:
             raise InputError(f"drop_penalty: must be within [1, {MAX_DROP_PENALTY}], got {self.drop_penalty}")
         if self.solution_limit is not None and self.solution_limit < 1:
@@ -120,3 +122,38 @@ class SolveParams:
         if unknown:
             raise InputError(f"{path}: unknown parameter {unknown[0]!r}; known: {', '.join(sorted(known))}")
         return cls(**data)
+
+
+@dataclass(frozen=True)
+class StopAfter:
+    """When a solve stops: the one stopping criterion, whichever of its limits comes first.
+
+    ``time_s`` is the hard wall-clock budget (always in force, as :attr:`SolveParams.time_limit_s`);
+    ``solutions`` (if set) stops each search phase after that many solutions (:attr:`SolveParams.solution_limit`);
+    ``iterations`` (if set) caps the ruin-and-recreate rounds of each polish and route-elimination attempt
+    (:attr:`SolveParams.ruin_iterations`). A run that gives the same plan on any machine sets ``solutions`` and
+    ``iterations`` and a ``time_s`` it does not reach. Raises ``InputError`` naming the field out of range.
+
+    Examples
+    --------
+    >>> params = StopAfter(solutions=50, iterations=20).apply(SolveParams(workers=2))
+    >>> params.time_limit_s, params.solution_limit, params.ruin_iterations, params.workers
+    (10.0, 50, 20, 2)
+    """
+
+    time_s: float = SolveParams.time_limit_s
+    solutions: int | None = None
+    iterations: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 < self.time_s <= MAX_TIME_LIMIT_S:
+            raise InputError(f"time_s: must be within (0, {MAX_TIME_LIMIT_S}], got {self.time_s}")
+        if self.solutions is not None and self.solutions < 1:
+            raise InputError(f"solutions: must be >= 1, got {self.solutions}")
+        if self.iterations is not None and self.iterations < 0:
+            raise InputError(f"iterations: must be >= 0, got {self.iterations}")
+
+    def apply(self, params: SolveParams) -> SolveParams:
+        """``params`` with their three stopping fields (``time_limit_s``, ``solution_limit``, ``ruin_iterations``)
+        replaced by this criterion's; every other field as it is."""
+        return replace(params, time_limit_s=self.time_s, solution_limit=self.solutions, ruin_iterations=self.iterations)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Literal
 
+from routing.model import Problem
+
 __all__ = ["Plan", "Reason", "Route", "SolveStats", "Stop", "Summary", "Trip", "Unassigned"]
 
 
@@ -94,6 +96,19 @@ class Summary:
     distance_m: int
     duration_s: int
 
+    def __str__(self) -> str:
+        """One line for a person, e.g. ``3 orders served, 1 unassigned; 1 route, 2 trips, 4.2 km, 1 h 05 min``."""
+        hours, minutes = divmod(self.duration_s // 60, 60)
+        return (
+            f"{_count(self.orders_served, 'order')} served, {self.orders_unassigned} unassigned; "
+            f"{_count(self.routes, 'route')}, {_count(self.trips, 'trip')}, "
+            f"{self.distance_m / 1000:.1f} km, {hours} h {minutes:02d} min"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
 
 @dataclass(frozen=True)
 class SolveStats:
@@ -125,6 +140,12 @@ class Plan:
             distance_m=sum(r.distance_m for r in self.routes),
             duration_s=sum(r.duration_s for r in self.routes),
         )
+
+    def cost(self, problem: Problem) -> int:
+        """The cost of the plan as ``problem`` sets it: the metres every route drives plus the fixed cost of every
+        courier used. Orders left out add nothing here (count them in ``summary.orders_unassigned``); the solver's
+        own objective (``stats.objective``) adds a drop penalty for each."""
+        return sum(r.distance_m + problem.couriers[r.courier].fixed_cost for r in self.routes)
 
     def is_complete(self) -> bool:
         """True when every order is served."""

@@ -18,7 +18,7 @@ from routing.errors import InputError
 from routing.limits import MAX_ORDERS, base_drop_penalty
 from routing.model import Problem
 from routing.ortools_model import SearchResult
-from routing.params import SolveParams
+from routing.params import SolveParams, StopAfter
 from routing.phases import MIN_POLISH_S, Progress, Scope, dropped, eliminate_routes, first_search, polish
 from routing.picking import pick_schedule
 from routing.plan import Plan, Route, SolveStats, Unassigned
@@ -36,13 +36,17 @@ def solve(
     params: SolveParams = SolveParams(),
     seed: int = 0,
     progress: Progress | None = None,
+    stop: StopAfter | None = None,
 ) -> Plan:
     """Assign orders to couriers (and so to sites) and order each route, within ``params.time_limit_s``.
 
     Returns a :class:`~routing.plan.Plan`: every order is either on a route or in ``plan.unassigned`` with a
     reason. Raises :class:`~routing.errors.InputError` when the matrix does not fit the problem. ``seed`` picks
-    among equally good routes to eliminate first, so runs with a solution limit are repeatable.
+    among equally good routes to eliminate first, so runs with a solution limit are repeatable. ``stop`` (if
+    given) replaces the stopping fields of ``params`` (:meth:`~routing.params.StopAfter.apply`).
     """
+    if stop is not None:
+        params = stop.apply(params)
     deadline = Deadline(params.time_limit_s - _SAFETY_S)
     _check_matrix(problem, matrix)
     params = for_problem(params, problem)
