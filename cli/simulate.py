@@ -15,12 +15,14 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from cli.common import console, run
+from geo import RoadGraphProvider
 from routing.errors import InputError
 from simulations.batch import QUEUE, run_batch, run_day
 from simulations.kpis import by_scenario
 from simulations.log import DayLog
 from simulations.report import kpi_rows, write_report
 from simulations.scenario import Scenario, load_scenario
+from simulations.world import city_provider
 
 __all__ = ["demo_command", "simulate_command"]
 
@@ -62,6 +64,17 @@ def _on_queue(runs: Sequence[tuple[Scenario, int]], redis_url: str) -> list[DayL
     return [cast(DayLog, j.return_value()) for j in jobs]
 
 
+def _road_graphs(scenarios: Sequence[Scenario]) -> dict[str, RoadGraphProvider]:
+    """The road graph each scenario runs on, by name (one provider per extract), for the report's maps."""
+    graphs: dict[Path, RoadGraphProvider] = {}
+    by_name = {}
+    for scenario in (s for s in scenarios if s.city.network == "helsinki"):  # the others have no streets
+        city = city_provider(scenario)
+        assert isinstance(city, RoadGraphProvider)
+        by_name[scenario.name] = graphs.setdefault(city.pbf_path, city)
+    return by_name
+
+
 def _simulate(paths: Sequence[Path], seeds: str | None, out: Path, workers: int, redis_url: str | None) -> None:
     scenarios = [load_scenario(p) for p in paths]
     runs = [(s, seed) for s in scenarios for seed in _seeds(seeds, s)]
@@ -83,7 +96,7 @@ def _simulate(paths: Sequence[Path], seeds: str | None, out: Path, workers: int,
 
             days = run_batch(runs, workers, progress)
     _print_kpis(days)
-    written = write_report(days, out)
+    written = write_report(days, out, _road_graphs(scenarios))
     console.print(
         f"wrote {written[0]} and {written[1]} with {len(written) - 2} figures in {time.monotonic() - started:.0f} s"
     )

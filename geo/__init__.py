@@ -3,6 +3,7 @@
 from geo.grid_city import GridCityProvider
 from geo.haversine import EARTH_RADIUS_M, haversine_m, haversine_matrix_m
 from geo.matrix import LegProvider, Matrix, MatrixProvider, Point
+from geo.paths import Leg, PathProvider
 from geo.profiles import SPEED_KPH, speed_kph
 from geo.roads import HIGHWAY_SPEED_KPH, RoadGraphProvider, load_road_graph
 from geo.straight_line import StraightLineProvider
@@ -15,10 +16,12 @@ __all__ = [
     "HIGHWAY_SPEED_KPH",
     "SPEED_KPH",
     "GridCityProvider",
+    "Leg",
     "LegProvider",
     "Matrix",
     "MatrixProvider",
     "MatrixTable",
+    "PathProvider",
     "Point",
     "RoadGraphProvider",
     "StraightLineProvider",

@@ -22,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from geo.haversine import haversine_m
 from geo.matrix import Matrix, Point
+from geo.paths import SIMPLIFY_M, Leg, simplify_path
 from geo.profiles import speed_kph
 from geo.streets import StreetLines
 
@@ -97,6 +98,19 @@ def load_road_graph(pbf_path: Path, profile: str) -> nx.DiGraph:
     return graph.subgraph(largest).copy()
 
 
+def _figures(
+    length: np.ndarray, travel: np.ndarray, offset_a: np.ndarray, offset_b: np.ndarray, same: np.ndarray, profile: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Int64 metres and seconds of trips whose graph part is ``length`` / ``travel`` and whose ends are
+    ``offset_a`` / ``offset_b`` metres off the graph (walked in a straight line at the profile's speed), 0 where
+    ``same`` (from a point to itself); the arrays broadcast against each other."""
+    distance = np.rint(length + offset_a + offset_b).astype(np.int64)
+    duration = np.rint(travel + (offset_a + offset_b) / (speed_kph(profile) / 3.6)).astype(np.int64)
+    distance[same] = 0
+    duration[same] = 0
+    return distance, duration
+
+
 class _Network:
     """A profile's graph as arrays: node coordinates, a KD-tree for snapping, CSR matrices for Dijkstra."""
 
@@ -137,13 +151,23 @@ class _Network:
         _, nearest = self.tree.query(self._project(lat, lon))
         return nearest, haversine_m(lat, lon, self.lat[nearest], self.lon[nearest])
 
+    def node_path(self, before: np.ndarray, target: int) -> list[int]:
+        """The nodes from a shortest-path tree's source to ``target``, given the tree's ``before`` (predecessor)
+        row as :func:`scipy.sparse.csgraph.dijkstra` returns it."""
+        nodes = [target]
+        while before[nodes[-1]] >= 0:
+            nodes.append(int(before[nodes[-1]]))
+        return nodes[::-1]
+
 
 class RoadGraphProvider:
     """Travel matrices on the road network of an OSM extract, per profile, with an optional on-disk cache.
 
     Each point is snapped to its nearest node of the profile's graph; the walk to it (straight line at the
     profile's speed) is added at both ends. Durations are fastest paths; distances are shortest paths (a second
-    Dijkstra on length), which can differ slightly from the length of the fastest path.
+    Dijkstra on length), which can be shorter than the fastest path: on 2,000 legs between the Helsinki sample's
+    points a bike's fastest path is a median 2 % longer than its shortest (1 in 100 over 20 %, at most 42 %); a
+    car's 0 % (at most 52 %); a walker's 0 % (at most 11 %).
     """
 
     def __init__(self, pbf_path: Path, cache_dir: Path | None = None) -> None:
@@ -178,11 +202,8 @@ class RoadGraphProvider:
         unique, inverse = np.unique(nodes, return_inverse=True)
         travel = dijkstra(net.travel, indices=unique)[:, unique][np.ix_(inverse, inverse)]
         length = dijkstra(net.length, indices=unique)[:, unique][np.ix_(inverse, inverse)]
-        walk_s = offset_m / (speed_kph(profile) / 3.6)
-        distance = np.rint(length + offset_m[:, None] + offset_m[None, :]).astype(np.int64)
-        duration = np.rint(travel + walk_s[:, None] + walk_s[None, :]).astype(np.int64)
-        np.fill_diagonal(distance, 0)
-        np.fill_diagonal(duration, 0)
+        same = np.eye(len(points), dtype=bool)
+        distance, duration = _figures(length, travel, offset_m[:, None], offset_m[None, :], same, profile)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             tmp = cached.with_name(cached.stem + ".tmp.npz")
@@ -209,15 +230,40 @@ class RoadGraphProvider:
         else:
             travel = dijkstra(net.reverse_travel, indices=b_nodes)[:, a_nodes].T
             length = dijkstra(net.reverse_length, indices=b_nodes)[:, a_nodes].T
-        walk = speed_kph(profile) / 3.6
-        distance = np.rint(length + a_off[:, None] + b_off[None, :]).astype(np.int64)
-        duration = np.rint(travel + (a_off[:, None] + b_off[None, :]) / walk).astype(np.int64)
-        same = (a_nodes[:, None] == b_nodes[None, :]) & (
-            (a[:, None, 0] == b[None, :, 0]) & (a[:, None, 1] == b[None, :, 1])
-        )
-        distance[same] = 0
-        duration[same] = 0
-        return distance, duration
+        same = (a[:, None, 0] == b[None, :, 0]) & (a[:, None, 1] == b[None, :, 1])
+        return _figures(length, travel, a_off[:, None], b_off[None, :], same, profile)
+
+    def paths(self, pairs: Sequence[tuple[Point, Point]], profile: str, tolerance_m: float = SIMPLIFY_M) -> list[Leg]:
+        """The fastest path of each ``(origin, destination)`` pair of ``(lat, lon)`` points for ``profile``.
+
+        A leg's path runs from the origin exactly, straight to its snapped graph node, along the nodes of the
+        fastest path, then from the destination's node straight to the destination exactly, simplified by
+        :func:`geo.paths.simplify_path` at ``tolerance_m`` (``0`` keeps every node). ``distance_m`` and
+        ``duration_s`` are what :meth:`legs` and :meth:`matrix` give the pair (a point to itself: the two points,
+        0 m, 0 s). The unsimplified path's own length is the fastest path's: at least ``distance_m - 0.5`` (the
+        matrix rounds the shortest path's length), more where the fastest path is not the shortest (see the
+        class); simplifying at 2 m cuts a few metres off (at most 9 m on 2,000 legs of the Helsinki sample).
+        One shortest-path tree is grown per distinct origin node. Raises ``ValueError`` for an unknown profile.
+        """
+        if not pairs:
+            return []
+        ends = np.asarray(pairs, dtype=float).reshape(-1, 2, 2)
+        a, b = ends[:, 0], ends[:, 1]
+        net = self.network(profile)
+        a_nodes, a_off = net.snap(a[:, 0], a[:, 1])
+        b_nodes, b_off = net.snap(b[:, 0], b[:, 1])
+        sources, tree = np.unique(a_nodes, return_inverse=True)
+        travel, before = dijkstra(net.travel, indices=sources, return_predecessors=True)
+        length = dijkstra(net.length, indices=sources)
+        same = (a == b).all(axis=1)
+        distance, duration = _figures(length[tree, b_nodes], travel[tree, b_nodes], a_off, b_off, same, profile)
+        legs = []
+        for k in range(len(ends)):
+            nodes = [] if same[k] else net.node_path(before[tree[k]], int(b_nodes[k]))
+            full = np.vstack([a[k], np.column_stack([net.lat[nodes], net.lon[nodes]]), b[k]])
+            path = tuple((lat, lon) for lat, lon in simplify_path(full, tolerance_m).tolist())
+            legs.append(Leg(path, int(distance[k]), int(duration[k])))
+        return legs
 
     def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
         """The road matrix between ``(lat, lon)`` points for each profile (``ValueError`` if unknown)."""

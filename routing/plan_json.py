@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+from geo.matrix import Point
+from geo.paths import Leg, PathProvider, joined_path, legs_by_profile
 from routing.errors import InputError
 from routing.model import Problem
 from routing.plan import Plan, Route
@@ -79,34 +82,66 @@ def plan_to_json(problem: Problem, plan: Plan) -> dict[str, Any]:
     }
 
 
-def plan_to_geojson(problem: Problem, plan: Plan) -> dict[str, Any]:
-    """A GeoJSON FeatureCollection: one LineString per trip (straight legs from the site through its stops and
-    back), one Point per site. Coordinates are ``[lon, lat]`` as GeoJSON requires.
+def _trip_stops(problem: Problem, route: Route) -> list[list[tuple[int, str]]]:
+    """Each trip of ``route`` as the ``(matrix node, id)`` of its site, of its stops in order (the order's id) and
+    of the site it comes back to."""
+    trips = []
+    for k in range(len(route.trips)):
+        end = problem.couriers[route.courier].last_site if k == len(route.trips) - 1 else route.site
+        stops = [(s.node, problem.orders[s.order].id) for s in route.stops if s.trip == k]
+        trips.append([(route.site, problem.sites[route.site].id), *stops, (end, problem.sites[end].id)])
+    return trips
+
+
+def _street_trip(
+    locations: list[Point], stops: list[tuple[int, str]], legs: dict[tuple[str, Point, Point], Leg], profile: str
+) -> tuple[list[list[float]], list[dict[str, Any]]]:
+    """A trip's line along the streets (``[lon, lat]`` points) and its ``legs`` property."""
+    hops = [(a, b, legs[(profile, locations[a[0]], locations[b[0]])]) for a, b in itertools.pairwise(stops)]
+    described = [
+        {"from": a[1], "to": b[1], "distance_m": leg.distance_m, "duration_s": leg.duration_s} for a, b, leg in hops
+    ]
+    return [[lon, lat] for lat, lon in joined_path([leg for *_, leg in hops])], described
+
+
+def plan_to_geojson(problem: Problem, plan: Plan, paths: PathProvider | None = None) -> dict[str, Any]:
+    """A GeoJSON FeatureCollection: one LineString per trip from the site through its stops and back, one Point
+    per site. Coordinates are ``[lon, lat]`` as GeoJSON requires.
+
+    Without ``paths`` the legs are straight lines. With ``paths`` (a road graph) each trip's line follows the
+    streets and its feature gets ``legs``: ``[{from, to, distance_m, duration_s}]`` per hop, ``from`` / ``to``
+    the site's or order's id, the figures those of the provider's matrix (they add up to the trip's
+    ``distance_m`` when the plan was solved on that provider's matrix).
     """
     locations = problem.locations()
+    trips = [(route, _trip_stops(problem, route)) for route in plan.routes]
+    legs: dict[tuple[str, Point, Point], Leg] = {}
+    if paths is not None:
+        hops = [
+            (problem.couriers[route.courier].profile, locations[a], locations[b])
+            for route, of_route in trips
+            for stops in of_route
+            for (a, _), (b, _) in itertools.pairwise(stops)
+        ]
+        legs = legs_by_profile(paths, hops)
     features: list[dict[str, Any]] = []
-    for route in plan.routes:
+    for route, of_route in trips:
         courier = problem.couriers[route.courier]
-        for k, trip in enumerate(route.trips):
-            stops = [s for s in route.stops if s.trip == k]
-            home = courier.last_site if k == len(route.trips) - 1 else route.site
-            path = [route.site, *(s.node for s in stops), home]
+        for k, (trip, stops) in enumerate(zip(route.trips, of_route, strict=True)):
+            properties: dict[str, Any] = {
+                "courier": courier.id,
+                "site": problem.sites[route.site].id,
+                "profile": courier.profile,
+                "trip": k,
+                "stops": len(stops) - 2,
+                "distance_m": trip.distance_m,
+            }
+            if paths is None:
+                line = [[locations[n][1], locations[n][0]] for n, _ in stops]
+            else:
+                line, properties["legs"] = _street_trip(locations, stops, legs, courier.profile)
             features.append(
-                {
-                    "type": "Feature",
-                    "geometry": {
-                        "type": "LineString",
-                        "coordinates": [[locations[n][1], locations[n][0]] for n in path],
-                    },
-                    "properties": {
-                        "courier": courier.id,
-                        "site": problem.sites[route.site].id,
-                        "profile": courier.profile,
-                        "trip": k,
-                        "stops": len(stops),
-                        "distance_m": trip.distance_m,
-                    },
-                }
+                {"type": "Feature", "geometry": {"type": "LineString", "coordinates": line}, "properties": properties}
             )
     for site in problem.sites:
         features.append(

@@ -1,8 +1,11 @@
 """The report's figures (matplotlib, PNG): KPI bars per scenario, delivery-time distribution, courier Gantt
-chart and a map of the trips."""
+chart and a map of the trips (along the streets, over them, when the day ran on a road graph)."""
 
 from __future__ import annotations
 
+import itertools
+import math
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -10,13 +13,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.collections import LineCollection
 
+from geo import RoadGraphProvider, box_around
+from geo.matrix import Point
+from geo.paths import joined_path, legs_by_profile
 from simulations.kpis import Kpis
 from simulations.log import DayLog
 
 __all__ = ["plot_delivery_times", "plot_gantt", "plot_kpi_bars", "plot_map"]
 
 _KIND_COLOUR = {"store": "tab:blue", "forward_warehouse": "tab:orange"}
+_MAP_MARGIN_M = 100.0
+_MAX_STREETS = 20_000
 
 
 def plot_kpi_bars(names: Sequence[str], kpis: Sequence[Kpis], path: Path) -> None:
@@ -73,13 +83,47 @@ def plot_gantt(log: DayLog, path: Path) -> None:
     plt.close(fig)
 
 
-def plot_map(log: DayLog, path: Path) -> None:
-    """Every trip as a line through the places the courier reached, coloured by the site's kind."""
+def _trip_lines(log: DayLog, roads: RoadGraphProvider | None) -> list[list[Point]]:
+    """Each trip's line through the places the courier reached: straight, or along the streets of ``roads``."""
+    if roads is None:
+        return [list(trip.path) for trip in log.trips]
+    profile = {c.id: c.profile for c in log.couriers}
+    hops = [(profile[t.courier], a, b) for t in log.trips for a, b in itertools.pairwise(t.path)]
+    legs = legs_by_profile(roads, hops)
+    return [
+        joined_path([legs[(profile[t.courier], a, b)] for a, b in itertools.pairwise(t.path)])
+        if len(t.path) > 1
+        else list(t.path)
+        for t in log.trips
+    ]
+
+
+def _street_backdrop(ax: Axes, roads: RoadGraphProvider, profile: str, box: tuple[float, float, float, float]) -> None:
+    """The streets of ``profile`` that touch ``box`` (south, west, north, east) as thin light-grey lines."""
+    streets = roads.streets(profile).within(*box, _MAX_STREETS)
+    lines = [[(lon, lat) for lat, lon in street] for street in streets]
+    ax.add_collection(LineCollection(lines, colors="0.85", linewidths=0.5, zorder=0))
+
+
+def plot_map(log: DayLog, path: Path, roads: RoadGraphProvider | None = None) -> None:
+    """Every trip as a line through the places the courier reached, coloured by the site's kind, on a map with
+    metres the same both ways. With ``roads`` (the road graph the day ran on) the lines follow the streets, over
+    a light backdrop of the streets of the couriers' most common profile."""
     fig, ax = plt.subplots(figsize=(7, 7))
-    for trip in log.trips:
-        colour = _KIND_COLOUR.get(log.site_kinds.get(trip.site, ""), "tab:gray")
-        ax.plot([p[1] for p in trip.path], [p[0] for p in trip.path], color=colour, linewidth=0.6, alpha=0.5)
+    lines = _trip_lines(log, roads)
     refused = [o.location for o in log.orders if o.status == "refused"]
+    everywhere = [p for line in lines for p in line] + refused
+    if everywhere:
+        south, west, north, east = box_around(everywhere, _MAP_MARGIN_M, aspect=1.0)
+        if roads is not None and log.couriers:
+            profile = Counter(c.profile for c in log.couriers).most_common(1)[0][0]
+            _street_backdrop(ax, roads, profile, (south, west, north, east))
+        ax.set_xlim(west, east)
+        ax.set_ylim(south, north)
+        ax.set_aspect(1 / math.cos(math.radians((south + north) / 2)))
+    for trip, line in zip(log.trips, lines, strict=True):
+        colour = _KIND_COLOUR.get(log.site_kinds.get(trip.site, ""), "tab:gray")
+        ax.plot([p[1] for p in line], [p[0] for p in line], color=colour, linewidth=0.6, alpha=0.5)
     ax.scatter([p[1] for p in refused], [p[0] for p in refused], s=6, color="tab:red", label="refused orders")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")

@@ -6,9 +6,10 @@ from __future__ import annotations
 import html
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from geo import RoadGraphProvider
 from simulations.kpis import ETA_HORIZONS_MIN, KPI_TABLE, Kpis, by_scenario
 from simulations.log import DayLog
 from simulations.plots import plot_delivery_times, plot_gantt, plot_kpi_bars, plot_map
@@ -111,11 +112,12 @@ def _html(
     return "\n".join([*parts, "</body></html>"]) + "\n"
 
 
-def write_report(days: Sequence[DayLog], out: Path) -> list[Path]:
+def write_report(days: Sequence[DayLog], out: Path, roads: Mapping[str, RoadGraphProvider] | None = None) -> list[Path]:
     """Write ``report.md``, ``report.html`` and the PNG figures into ``out`` (created if needed); return the paths.
 
     Days of the same scenario (several seeds) are averaged in the table; the figures show each scenario's first
-    seed.
+    seed. ``roads`` gives the road graph a scenario (by name) ran on: its map's trips follow those streets, drawn
+    under them; a scenario without one is drawn in straight lines.
     """
     out.mkdir(parents=True, exist_ok=True)
     names, kpis = by_scenario(days)
@@ -126,7 +128,7 @@ def write_report(days: Sequence[DayLog], out: Path) -> list[Path]:
     plot_delivery_times(names, first, out / "delivery_times.png")
     for k, day in enumerate(first):
         plot_gantt(day, out / f"gantt_{k + 1}.png")
-        plot_map(day, out / f"map_{k + 1}.png")
+        plot_map(day, out / f"map_{k + 1}.png", (roads or {}).get(day.scenario))
         images += [
             (f"{day.scenario}: courier timeline", f"gantt_{k + 1}.png"),
             (f"{day.scenario}: trips", f"map_{k + 1}.png"),
