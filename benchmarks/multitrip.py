@@ -47,30 +47,27 @@ import argparse
 import importlib.util
 import itertools
 import math
-import multiprocessing
 import random
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from benchmarks.checker import TripsCheckResult, check_trips
-from benchmarks.convert import PROFILE, SCALE, instance_to_problem
+from benchmarks.convert import SCALE, instance_to_problem
 from benchmarks.environment import write_results
 from benchmarks.instances import Instance, read_bks, read_instance
+from benchmarks.pyvrp_peer import PYVRP_GRACE, Days, bounded, solve_pyvrp
 from benchmarks.runner import default_data_dir
 from geo.matrix import Matrix
 from routing import Capacity, Plan, Problem, SolveParams, SolveStats, solve
-from routing.limits import base_drop_penalty
 
 if TYPE_CHECKING:
-    import pyvrp
+    pass
 
 __all__ = [
     "RELOAD_TIME",
@@ -84,10 +81,8 @@ __all__ = [
     "make_multitrip",
     "multitrip_problem",
     "plan_trips",
-    "pyvrp_data",
     "report",
     "solve_lastmile",
-    "solve_pyvrp",
 ]
 
 SET = "vrptw/homberger_200"
@@ -96,9 +91,6 @@ FLEET_DIVISOR = 3
 RELOAD_TIME = 10
 DURATION_SHARE = 0.75
 RELEASE_EVERY = 4
-
-Days = list[list[list[int]]]
-"""Vehicles' days: per vehicle its trips in order, each a list of instance customer nodes."""
 
 
 @dataclass(frozen=True)
@@ -166,77 +158,6 @@ def solve_lastmile(
     return plan_trips(plan, nodes), plan.stats
 
 
-def pyvrp_data(problem: Problem, matrix: Matrix) -> pyvrp.ProblemData:
-    """PyVRP's model of lastmile's ``problem`` (from :func:`multitrip_problem`), as the module docstring says: client
-    ``k`` is order ``k``, location ``k`` matrix node ``k``. Raises ``ImportError`` if PyVRP is not installed."""
-    import pyvrp
-
-    site, courier = problem.sites[0], problem.couriers[0]
-    lag = site.reload_s  # every PyVRP time but the opening is this much later (module docstring)
-    longest = int(np.max(matrix.distance_m[PROFILE]))
-    prize = base_drop_penalty(courier.fixed_cost, longest)
-    start = max(site.opening.start_s, courier.shift.start_s)
-    close = min(site.opening.end_s, courier.shift.end_s)
-    day = close - start if courier.max_duration_s is None else courier.max_duration_s
-    clients = []
-    for o, order in enumerate(problem.orders):
-        (window,) = order.windows
-        clients.append(
-            pyvrp.Client(
-                location=problem.delivery_node(o),
-                delivery=[order.weight_g],
-                service_duration=order.service_s,
-                tw_early=window.start_s + lag,
-                tw_late=window.end_s + lag,
-                release_time=order.ready_s or 0,
-                prize=prize,
-                required=False,
-            )
-        )
-    vehicles = pyvrp.VehicleType(
-        num_available=len(problem.couriers),
-        capacity=[courier.capacity.weight_g],
-        start_depot=0,
-        end_depot=0,
-        fixed_cost=courier.fixed_cost,
-        tw_early=start,
-        tw_late=close + lag,
-        shift_duration=day + lag,
-        reload_depots=[0],
-    )
-    # pyvrp's stub types the matrices as ndarray[int], which no array is
-    distances: list[Any] = [matrix.distance_m[PROFILE]]
-    durations: list[Any] = [matrix.duration_s[PROFILE]]
-    return pyvrp.ProblemData(
-        locations=[pyvrp.Location(x=float(lon), y=float(lat)) for lat, lon in problem.locations()],
-        clients=clients,
-        depots=[pyvrp.Depot(location=0, tw_early=start, tw_late=close + lag, service_duration=lag)],
-        vehicle_types=[vehicles],
-        distance_matrices=distances,
-        duration_matrices=durations,
-    )
-
-
-PYVRP_GRACE = 3  # PyVRP's run is killed after this many times the time limit (a local search that does not return)
-MAX_PENALTY = 1e6  # PyVRP's cap on its penalty per unit of excess load (default 1e5)
-
-
-def solve_pyvrp(problem: Problem, matrix: Matrix, nodes: Sequence[int], time_limit_s: float, seed: int) -> Days:
-    """Solve :func:`pyvrp_data` of ``problem`` with PyVRP for ``time_limit_s`` of search; returns the days of the
-    best solution (feasible or not) as instance nodes. Raises ``ImportError`` if PyVRP is not installed."""
-    import pyvrp
-    from pyvrp.stop import MaxRuntime
-
-    data = pyvrp_data(problem, matrix)
-    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=MAX_PENALTY))
-    best = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False, params=params).best
-    days: Days = []
-    for route in best.routes():
-        visits = [(a.trip, nodes[problem.delivery_node(a.idx)]) for a in route.schedule() if a.is_client()]
-        days.append([[node for _, node in trip] for _, trip in itertools.groupby(visits, key=lambda v: v[0])])
-    return days
-
-
 def check_multitrip(mt: MultiTrip, days: Sequence[Sequence[Sequence[int]]]) -> TripsCheckResult:
     """:func:`~benchmarks.checker.check_trips` of ``days`` against ``mt``'s rules."""
     return check_trips(
@@ -278,7 +199,8 @@ def compare(mt: MultiTrip, time_limit_s: float, seed: int) -> Comparison:
     customers = range(1, len(mt.instance.x))
     servable = sum(check_multitrip(mt, [[[i]]]).feasible for i in customers)
     ours, stats = solve_lastmile(problem, matrix, nodes, SolveParams(time_limit_s=time_limit_s), seed)
-    theirs = _bounded(partial(solve_pyvrp, problem, matrix, nodes, time_limit_s, seed), PYVRP_GRACE * time_limit_s)
+    pyvrp_run = partial(solve_pyvrp, problem, matrix, nodes, time_limit_s, seed, reloads=True)
+    theirs = bounded(pyvrp_run, PYVRP_GRACE * time_limit_s)
     return Comparison(
         mt.instance.name,
         len(customers),
@@ -289,17 +211,6 @@ def compare(mt: MultiTrip, time_limit_s: float, seed: int) -> Comparison:
         f"{stats.status}, {stats.solutions} solutions in {stats.wall_s:.1f} s",
         theirs is not None,
     )
-
-
-def _bounded(job: Callable[[], Days], wait_s: float) -> Days | None:
-    """``job()`` in a forked process, or ``None`` if it has not returned after ``wait_s`` (then it is killed)."""
-    context = multiprocessing.get_context("fork")
-    with context.Pool(1) as pool:
-        pending = pool.apply_async(job)
-        try:
-            return pending.get(wait_s)
-        except multiprocessing.TimeoutError:
-            return None
 
 
 def _cells(check: TripsCheckResult) -> str:

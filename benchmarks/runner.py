@@ -2,17 +2,21 @@
 
 Each row of the results CSV is recomputed by :mod:`benchmarks.checker` from the returned routes (double
 precision), never taken from the solver: ``set,instance,seed,vehicles,distance,bks_vehicles,bks_distance,gap_pct,
-feasible,wall_s``. ``wall_s`` covers reading, converting, solving and checking the instance. With ``repeat`` > 1
-every instance is solved once per seed (``seed``, ``seed + 1``, ...), one row each, so that a change can be judged
-against the run-to-run spread.
+feasible,wall_s,solver``. ``wall_s`` covers reading, converting, solving and checking the instance. With ``repeat``
+> 1 every instance is solved once per seed (``seed``, ``seed + 1``, ...), one row each, so that a change can be
+judged against the run-to-run spread. With ``peer="pyvrp"`` each instance and seed is also solved by PyVRP on the
+same integer problem, seed and wall time (:mod:`benchmarks.pyvrp_peer`; its search gets what is left of the limit
+after reading and converting), one more row (``solver`` = ``pyvrp``), and the summary gives the distance ratio.
 """
 
 from __future__ import annotations
 
 import csv
+import importlib.util
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
@@ -22,9 +26,10 @@ from benchmarks.checker import check_routes
 from benchmarks.convert import instance_to_problem, plan_to_routes
 from benchmarks.environment import packages_beside
 from benchmarks.instances import list_instances, read_bks, read_instance
+from benchmarks.pyvrp_peer import PYVRP_GRACE, bounded, solve_pyvrp
 from routing import InputError, SolveParams, solve
 
-__all__ = ["COLUMNS", "BenchRow", "default_data_dir", "run_bench", "run_instance"]
+__all__ = ["COLUMNS", "PEERS", "BenchRow", "default_data_dir", "peer_ratio", "run_bench", "run_instance"]
 
 COLUMNS = (
     "set",
@@ -37,7 +42,9 @@ COLUMNS = (
     "gap_pct",
     "feasible",
     "wall_s",
+    "solver",
 )
+PEERS = ("pyvrp",)
 
 _SUMMARY = (  # the summary table's columns, for each seed and for all runs
     "feasible",
@@ -63,6 +70,7 @@ class BenchRow:
     bks_distance: float | None
     feasible: bool
     wall_s: float
+    solver: str = "lastmile"
 
     @property
     def gap_pct(self) -> float | None:
@@ -83,6 +91,7 @@ class BenchRow:
             "" if gap is None else f"{gap:.3f}",
             str(self.feasible).lower(),
             f"{self.wall_s:.2f}",
+            self.solver,
         ]
 
 
@@ -93,15 +102,26 @@ def default_data_dir() -> Path | None:
 
 
 def run_instance(
-    path: Path, set_name: str, params: SolveParams, seed: int, bks: dict[tuple[str, str], tuple[int, float]]
+    path: Path,
+    set_name: str,
+    params: SolveParams,
+    seed: int,
+    bks: dict[tuple[str, str], tuple[int, float]],
+    solver: str = "lastmile",
 ) -> BenchRow:
-    """Read, solve and independently check one instance within ``params.time_limit_s`` (reading included)."""
+    """Read, solve (with lastmile, or the peer ``solver``) and independently check one instance within
+    ``params.time_limit_s`` (reading included)."""
     started = time.monotonic()
     instance = read_instance(path, set_name)
     problem, matrix, nodes = instance_to_problem(instance)
-    left = params.time_limit_s - (time.monotonic() - started)
-    plan = solve(problem, matrix, params=replace(params, time_limit_s=max(left, 0.2)), seed=seed)
-    check = check_routes(instance, plan_to_routes(plan, nodes))
+    left = max(params.time_limit_s - (time.monotonic() - started), 0.2)
+    if solver == "lastmile":
+        routes = plan_to_routes(solve(problem, matrix, params=replace(params, time_limit_s=left), seed=seed), nodes)
+    else:
+        job = partial(solve_pyvrp, problem, matrix, nodes, left, seed, reloads=False)
+        days = bounded(job, PYVRP_GRACE * left)
+        routes = [] if days is None else [[node for trip in day for node in trip] for day in days]
+    check = check_routes(instance, routes)
     best = bks.get((set_name, instance.name))
     return BenchRow(
         set_name,
@@ -113,6 +133,7 @@ def run_instance(
         best[1] if best else None,
         check.feasible,
         time.monotonic() - started,
+        solver,
     )
 
 
@@ -139,11 +160,14 @@ def run_bench(
     seed: int,
     console: Console,
     repeat: int = 1,
+    peer: str | None = None,
 ) -> list[BenchRow]:
-    """Run a benchmark set ``repeat`` times (seeds ``seed`` onwards), write the CSV (atomically, when done) and print
-    a summary table with a row per seed."""
+    """Run a benchmark set ``repeat`` times (seeds ``seed`` onwards), and with the ``peer`` solver too, write the CSV
+    (atomically, when done) and print a summary table with a row per seed and solver. Raises ``InputError`` for a
+    wrong option, a peer that is not installed or cannot model the set."""
     if repeat < 1:
         raise InputError(f"--repeat: must be >= 1, got {repeat}")
+    solvers = ["lastmile", *_peer(peer, set_name)]
     data_dir = data_dir or default_data_dir()
     if data_dir is None or not data_dir.is_dir():
         raise InputError("--data-dir: not given and ../shared/benchmarks does not exist")
@@ -155,15 +179,16 @@ def run_bench(
     with tmp.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(COLUMNS)
-        runs = [(path, s) for path in paths for s in range(seed, seed + repeat)]
-        for k, (path, run_seed) in enumerate(runs, 1):
-            row = run_instance(path, set_name, params, run_seed, bks)
+        runs = [(path, s, solver) for path in paths for s in range(seed, seed + repeat) for solver in solvers]
+        for k, (path, run_seed, solver) in enumerate(runs, 1):
+            row = run_instance(path, set_name, params, run_seed, bks, solver)
             rows.append(row)
             writer.writerow(row.as_csv())
             fh.flush()
             gap = "" if row.gap_pct is None else f" gap {row.gap_pct:+.2f}%"
             console.print(
-                f"[{k}/{len(runs)}] {row.instance} seed {run_seed}: {row.vehicles} routes (bks {row.bks_vehicles}), "
+                f"[{k}/{len(runs)}] {row.instance} seed {run_seed} {solver}: {row.vehicles} routes "
+                f"(bks {row.bks_vehicles}), "
                 f"{row.distance:.2f}{gap}, {'feasible' if row.feasible else 'INFEASIBLE'}, "
                 f"{row.wall_s:.1f} s",
                 highlight=False,
@@ -175,17 +200,50 @@ def run_bench(
     return rows
 
 
+def _peer(peer: str | None, set_name: str) -> list[str]:
+    """The peer solvers to run beside lastmile: none, or ``peer`` if it is known, installed and can model the set."""
+    if peer is None:
+        return []
+    if peer not in PEERS:
+        raise InputError(f"--peer: unknown peer {peer!r}; known: {', '.join(PEERS)}")
+    if not set_name.startswith("vrptw/"):
+        raise InputError(f"--peer: {peer} runs on the VRPTW sets only (PyVRP has no pickup-and-delivery pairs)")
+    if importlib.util.find_spec(peer) is None:
+        raise InputError(f"--peer: {peer} is not installed; install the peers extra: pip install -e '.[peers]'")
+    return [peer]
+
+
 def _print_summary(set_name: str, rows: list[BenchRow], params: SolveParams) -> None:
-    seeds = sorted({r.seed for r in rows})
-    instances = len(rows) // max(1, len(seeds))
+    seeds, solvers = sorted({r.seed for r in rows}), list(dict.fromkeys(r.solver for r in rows))
+    instances = len(rows) // max(1, len(seeds) * len(solvers))
     table = Table(title=f"{set_name}: {instances} instances at {params.time_limit_s:g} s, {params.workers} workers")
-    for col in ("seed", *_SUMMARY):
+    for col in ("seed", "solver", *_SUMMARY):
         table.add_column(col, justify="right")
-    for s in seeds:
-        table.add_row(str(s), *_summary_cells([r for r in rows if r.seed == s]))
-    if len(seeds) > 1:
-        table.add_row("all", *_summary_cells(rows))
+    for solver in solvers:
+        mine = [r for r in rows if r.solver == solver]
+        for s in seeds:
+            table.add_row(str(s), solver, *_summary_cells([r for r in mine if r.seed == s]))
+        if len(seeds) > 1:
+            table.add_row("all", solver, *_summary_cells(mine))
     Console().print(table)
+    if len(solvers) > 1:
+        Console().print(peer_ratio(rows, solvers[1]))
+
+
+def peer_ratio(rows: Sequence[BenchRow], peer: str) -> str:
+    """A line comparing lastmile with ``peer`` over the instance runs both solved feasibly: the ratio of total
+    distances and the extra routes lastmile uses."""
+    theirs = {(r.instance, r.seed): r for r in rows if r.solver == peer and r.feasible}
+    ours = [r for r in rows if r.solver == "lastmile" and r.feasible and (r.instance, r.seed) in theirs]
+    pairs = [(r, theirs[r.instance, r.seed]) for r in ours]
+    if not pairs:
+        return f"lastmile / {peer}: no run both solved feasibly"
+    ratio = sum(a.distance for a, b in pairs) / sum(b.distance for a, b in pairs)
+    extra = sum(a.vehicles - b.vehicles for a, b in pairs) / len(pairs)
+    return (
+        f"lastmile / {peer} over {len(pairs)} runs both solved feasibly: distance ratio {ratio:.4f}, "
+        f"{extra:+.2f} routes per instance"
+    )
 
 
 def _summary_cells(rows: list[BenchRow]) -> list[str]:

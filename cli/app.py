@@ -22,7 +22,7 @@ from cli.forecast import forecast_command, generate_history_command, preposition
 from cli.schedule import check_command, promise_command
 from cli.serve import serve_command, worker_command
 from cli.simulate import demo_command, simulate_command
-from geo import MatrixProvider
+from geo import MatrixProvider, PathProvider
 from routing import InputError, Plan, Problem, SolveParams, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
 
@@ -113,7 +113,8 @@ def _solve_and_write(
     plan = _solve_file(problem, travel, params, seed)
     write_json(out, plan_to_json(problem, plan))
     if geojson is not None:
-        write_json(geojson, plan_to_geojson(problem, plan))
+        paths = travel if isinstance(travel, PathProvider) else None  # streets with --roads
+        write_json(geojson, plan_to_geojson(problem, plan, paths))
     _print_summary(problem, plan)
     console.print(f"wrote {out}" + (f" and {geojson}" if geojson else ""))
 
@@ -170,13 +171,16 @@ def bench_command(
     repeat: Annotated[
         int, typer.Option("--repeat", help="solve each instance this many times, seeds SEED, SEED+1, ...")
     ] = 1,
+    peer: Annotated[
+        str | None, typer.Option("--peer", help="also solve each instance with this peer solver: pyvrp (peers extra)")
+    ] = None,
 ) -> None:
-    """Solve public benchmark instances and compare with the best-known solutions."""
+    """Solve public benchmark instances and compare with the best-known solutions (and a peer solver)."""
     from benchmarks.runner import run_bench
 
     params = SolveParams(time_limit_s=time_limit, workers=workers)
     names = instances.split(",") if instances else None
-    run(lambda: run_bench(set_name, names, params, data_dir, out, seed, console, repeat))
+    run(lambda: run_bench(set_name, names, params, data_dir, out, seed, console, repeat, peer))
 
 
 app.command("check")(check_command)

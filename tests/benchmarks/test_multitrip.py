@@ -205,10 +205,10 @@ def test_lastmile_plan_on_a_small_instance_passes_the_checker() -> None:
 
 def test_pyvrp_model_agrees_with_the_checker() -> None:
     pyvrp = pytest.importorskip("pyvrp")
-    from benchmarks.multitrip import pyvrp_data
+    from benchmarks.pyvrp_peer import pyvrp_data
 
     mt = small_multitrip()
-    data = pyvrp_data(*multitrip_problem(mt)[:2])
+    data = pyvrp_data(*multitrip_problem(mt)[:2], reloads=True)
     rng = random.Random(0)
     verdicts = set()
     for _ in range(200):

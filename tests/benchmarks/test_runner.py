@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from benchmarks.runner import COLUMNS, run_bench, run_instance
+from benchmarks.checker import check_routes
+from benchmarks.convert import instance_to_problem
+from benchmarks.instances import read_instance
+from benchmarks.pyvrp_peer import solve_pyvrp
+from benchmarks.runner import COLUMNS, BenchRow, peer_ratio, run_bench, run_instance
 from routing import InputError, SolveParams
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -48,3 +52,44 @@ def test_repeat_below_one_is_refused_before_anything_is_written(data_dir: Path, 
     with pytest.raises(InputError, match="--repeat"):
         run_bench("vrptw/solomon", None, PARAMS, data_dir, out, 0, Console(quiet=True), repeat=0)
     assert list(tmp_path.glob("out.csv*")) == []
+
+
+def _row(solver: str, instance: str, distance: float, vehicles: int, feasible: bool = True) -> BenchRow:
+    return BenchRow("vrptw/solomon", instance, 0, vehicles, distance, 19, 1650.8, feasible, 1.0, solver)
+
+
+def test_the_peer_ratio_counts_only_runs_both_solved_feasibly() -> None:
+    rows = [
+        _row("lastmile", "A", 110.0, 11),
+        _row("pyvrp", "A", 100.0, 10),
+        _row("lastmile", "B", 220.0, 20),
+        _row("pyvrp", "B", 200.0, 20),
+        _row("lastmile", "C", 1.0, 1),
+        _row("pyvrp", "C", 999.0, 1, feasible=False),
+    ]
+    line = peer_ratio(rows, "pyvrp")
+    assert line.startswith("lastmile / pyvrp over 2 runs both solved feasibly: distance ratio 1.1000, +0.50 routes")
+
+
+@pytest.mark.parametrize(
+    ("peer", "set_name", "message"),
+    [("vroom", "vrptw/solomon", "unknown peer 'vroom'"), ("pyvrp", "pdptw/li_lim_100", "the VRPTW sets only")],
+)
+def test_a_peer_that_cannot_run_is_refused_before_anything_is_written(
+    data_dir: Path, tmp_path: Path, peer: str, set_name: str, message: str
+) -> None:
+    out = tmp_path / "out.csv"
+    with pytest.raises(InputError, match=f"^--peer: .*{message}"):
+        run_bench(set_name, None, PARAMS, data_dir, out, 0, Console(quiet=True), peer=peer)
+    assert list(tmp_path.glob("out.csv*")) == []
+
+
+def test_pyvrp_on_the_same_problem_passes_the_independent_checker() -> None:
+    pytest.importorskip("pyvrp")
+    instance = read_instance(DATA / "R101.txt", "vrptw/solomon")
+    problem, matrix, nodes = instance_to_problem(instance)
+    days = solve_pyvrp(problem, matrix, nodes, 600.0, 0, reloads=False, iterations=200)
+    assert all(len(day) == 1 for day in days)  # one trip each: the classic model
+    check = check_routes(instance, [day[0] for day in days])
+    assert check.feasible, check.violations
+    assert check.vehicles <= len(problem.couriers)
