@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -19,12 +19,13 @@ from rich.table import Table
 
 from cli.common import MatrixFile, console, problem_and_travel, run, show_clock, write_json
 from cli.forecast import forecast_command, generate_history_command, preposition_command
-from cli.schedule import check_command, promise_command
+from cli.schedule import Format, FormatOption, check_command, promise_command, vroom_travel
 from cli.serve import serve_command, worker_command
 from cli.simulate import demo_command, simulate_command
-from geo import MatrixProvider, PathProvider
+from geo import Matrix, MatrixProvider, PathProvider, Point
 from routing import InputError, Plan, Problem, SolveParams, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
+from routing.vroom_output import plan_to_vroom
 
 __all__ = ["app"]
 
@@ -119,6 +120,41 @@ def _solve_and_write(
     console.print(f"wrote {out}" + (f" and {geojson}" if geojson else ""))
 
 
+class _Kept:
+    """A matrix provider that keeps what it gave: a VROOM output needs the legs the plan was solved on."""
+
+    def __init__(self, inner: MatrixProvider) -> None:
+        self.inner, self.given = inner, list[Matrix]()
+
+    def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
+        """The inner provider's matrix, kept in ``given``."""
+        self.given.append(self.inner.matrix(points, profiles))
+        return self.given[-1]
+
+
+def _solve_vroom(
+    problem_path: Path,
+    out: Path,
+    geojson: Path | None,
+    params: SolveParams,
+    seed: int,
+    travel: tuple[Path | None, Path | None, Path | None],
+) -> None:
+    """``solve --format vroom``: the VROOM input at ``problem_path`` solved, written to ``out`` as VROOM output;
+    ``travel`` is ``(--matrix, --roads, --cache-dir)``."""
+    if geojson is not None:
+        raise InputError("--geojson: not written with --format vroom")
+    started = time.monotonic()
+    problem, legs, index = vroom_travel(problem_path, *travel)
+    kept = _Kept(legs)
+    plan = _solve_file(problem, kept, params, seed)
+    solving_ms = round(plan.stats.wall_s * 1000)
+    loading_ms = max(0, round((time.monotonic() - started) * 1000) - solving_ms)
+    write_json(out, plan_to_vroom(problem, plan, kept.given[0], index, computing_ms=(loading_ms, solving_ms)))
+    _print_summary(problem, plan)
+    console.print(f"wrote {out}")
+
+
 TimeLimit = Annotated[float, typer.Option("--time-limit", help="hard wall-clock budget in seconds, matrix included")]
 Seed = Annotated[int, typer.Option("--seed", help="seed for repeatable runs")]
 Workers = Annotated[int, typer.Option("--workers", help="parallel search processes (default: all cores)")]
@@ -140,13 +176,20 @@ def solve_command(
     cache_dir: Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")] = None,
     workers: Workers = CORES,
     matrix: MatrixFile = None,
+    fmt: FormatOption = Format.LASTMILE,
 ) -> None:
-    """Solve PROBLEM and write the plan (routes, stop times, unassigned orders with reasons)."""
+    """Solve PROBLEM and write the plan (routes, stop times, unassigned orders with reasons).
+
+    With --format vroom, PROBLEM is a VROOM input and the plan is written as VROOM output.
+    """
 
     def body() -> None:
         base = SolveParams.from_toml(params) if params else SolveParams()
         chosen = replace(base, time_limit_s=time_limit, workers=workers)
-        _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir, matrix)
+        if fmt is Format.VROOM:
+            _solve_vroom(problem, out, geojson, chosen, seed, (matrix, roads, cache_dir))
+        else:
+            _solve_and_write(problem, out, geojson, chosen, seed, roads, cache_dir, matrix)
 
     run(body)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,21 +13,61 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.common import MatrixFile, console, parse_clock, problem_and_travel, run, show_clock, write_json
+from cli.common import MatrixFile, console, parse_clock, problem_and_travel, provider, run, show_clock, write_json
 from geo import LegProvider
 from geo.files import read_json
 from routing import InputError, Problem
 from routing.plan_json import plan_to_json, routes_from_json
+from routing.vroom_json import load_vroom
+from routing.vroom_output import plan_to_vroom, routes_from_vroom
+from routing.vroom_spec import VroomIndex
 from scheduling import Demand, PromiseDesk, live_at
-from scheduling.check import CheckReport, check_routes
+from scheduling.check import CheckReport, ViolationKind, check_routes
 
-__all__ = ["check_command", "promise_command"]
+__all__ = ["Format", "FormatOption", "check_command", "promise_command", "vroom_travel"]
 
 Roads = Annotated[
     Path | None,
     typer.Option("--roads", help="OSM .pbf for road travel times (default: straight line x 1.3 at profile speed)"),
 ]
 CacheDir = Annotated[Path | None, typer.Option("--cache-dir", help="cache road matrices here")]
+
+
+class Format(StrEnum):
+    """The formats of a problem and its plan: lastmile's, or VROOM's input and output."""
+
+    LASTMILE = "lastmile"
+    VROOM = "vroom"
+
+
+FormatOption = Annotated[
+    Format, typer.Option("--format", help="lastmile's files, or VROOM's input and output (docs/problem-format.md)")
+]
+VROOM_CAUSES = {
+    ViolationKind.LATE: "delay",
+    ViolationKind.SHIFT_EXCEEDED: "delay",
+    ViolationKind.OVER_CAPACITY: "load",
+    ViolationKind.MISSING_SKILL: "skills",
+    ViolationKind.PICKUP_MISSING: "precedence",
+    ViolationKind.BREAK_MISSED: "missing_break",
+    ViolationKind.OVER_DURATION: "max_travel_time",
+    ViolationKind.OVER_DISTANCE: "max_distance",
+}
+"""VROOM's violation ``cause`` for a lastmile violation (others keep lastmile's kind, in lower case)."""
+
+
+def vroom_travel(
+    path: Path, matrix: Path | None, roads: Path | None, cache_dir: Path | None
+) -> tuple[Problem, LegProvider, VroomIndex]:
+    """The VROOM input at ``path`` as a problem, where its travel times come from (its matrices, else ``--roads``
+    or straight line) and its :class:`~routing.vroom_spec.VroomIndex`; ``InputError`` for ``--matrix``, or
+    ``--roads`` beside matrices."""
+    if matrix is not None:
+        raise InputError("--matrix: a VROOM input gives its own matrices")
+    problem, table, index = load_vroom(path)
+    if table is not None and roads is not None:
+        raise InputError("--roads: the VROOM input has matrices; leave --roads out")
+    return problem, table or provider(roads, cache_dir), index
 
 
 def _checked(problem: Problem, legs: LegProvider, plan_path: Path) -> tuple[CheckReport, Any]:
@@ -66,13 +107,17 @@ def check_command(
     roads: Roads = None,
     cache_dir: CacheDir = None,
     matrix: MatrixFile = None,
+    fmt: FormatOption = Format.LASTMILE,
 ) -> None:
     """Re-time PLAN and list every rule it breaks (late, shift, capacity, site, stock, zone, skill, pairing).
 
-    Exit status: 0 when the plan is valid, 1 when it breaks a rule, 2 for bad input.
+    With --format vroom, PROBLEM is a VROOM input and PLAN a VROOM output, and -o writes the re-timed plan as VROOM
+    output with the violations. Exit status: 0 when the plan is valid, 1 when it breaks a rule, 2 for bad input.
     """
 
     def body() -> bool:
+        if fmt is Format.VROOM:
+            return _check_vroom(vroom_travel(problem, matrix, roads, cache_dir), plan, out)
         problem_, legs = problem_and_travel(problem, matrix, roads, cache_dir)
         report, _ = _checked(problem_, legs, plan)
         _print_check(problem_, report)
@@ -92,6 +137,25 @@ def check_command(
 
     if not run(body):
         raise typer.Exit(1)
+
+
+def _check_vroom(read: tuple[Problem, LegProvider, VroomIndex], plan_path: Path, out: Path | None) -> bool:
+    """``check --format vroom``: the VROOM output at ``plan_path`` re-timed and checked against the VROOM input
+    ``read`` by :func:`vroom_travel`; the report printed, and written to ``out`` as VROOM output whose routes list
+    their violations. True when the plan breaks no rule."""
+    problem, legs, index = read
+    routes = routes_from_vroom(problem, index, read_json(plan_path))
+    with console.status("travel matrix"):
+        matrix = legs.matrix(problem.locations(), sorted({c.profile for c in problem.couriers}))
+    report = check_routes(problem, matrix, routes)
+    _print_check(problem, report)
+    if out is not None:
+        found: dict[int, list[dict[str, str]]] = {}
+        for v in report.violations:
+            cause = VROOM_CAUSES.get(v.kind, v.kind.value.lower())
+            found.setdefault(v.courier, []).append({"cause": cause, "description": v.message})
+        write_json(out, plan_to_vroom(problem, report.plan, matrix, index, violations=found))
+    return report.ok
 
 
 def _parse_items(text: str) -> dict[str, int]:

@@ -13,14 +13,14 @@ from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 
 from geo.files import read_json
 from geo.matrix import Point
 from geo.table import MatrixTable
 from geo.zones import zone_polygon
 from routing.errors import InputError
-from routing.json_fields import LatLon
+from routing.json_fields import LatLon, validated
 from routing.limits import (
     HORIZON_S,
     ID_PATTERN,
@@ -239,10 +239,6 @@ def _first_midnight(spec: ProblemSpec) -> datetime | None:
     return datetime.combine(first.date(), time(0), first.tzinfo) if first else None
 
 
-def _path(loc: tuple[int | str, ...]) -> str:
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc if p != "[key]").lstrip(".")
-
-
 def parse_problem(data: Any, *, check_horizon: bool = True) -> Problem:
     """Validate decoded JSON and build the domain :class:`~routing.model.Problem`; raise ``InputError`` naming
     the first wrong field, e.g. ``orders[17].windows[0]: end 09:00 before start 10:00``. ``check_horizon=False``
@@ -259,13 +255,7 @@ def read_problem(data: Any) -> tuple[Problem, MatrixTable | None]:
 
 
 def _spec(data: Any, check_horizon: bool) -> ProblemSpec:
-    try:
-        return ProblemSpec.model_validate(data, context={"check_horizon": check_horizon})
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = _path(tuple(p for p in err["loc"] if not str(p).startswith("function-after[")))
-        message = err["msg"].removeprefix("Value error, ")
-        raise InputError(f"{where}: {message}" if where else message) from None
+    return validated(ProblemSpec, data, context={"check_horizon": check_horizon})
 
 
 def _matrix_points(spec: ProblemSpec) -> list[Point | None]:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import breadth_first_order
 
@@ -22,7 +22,7 @@ from geo.matrix import Matrix, Point
 from geo.profiles import speed_kph
 from geo.table import NO_ROUTE_M, NO_ROUTE_S, MatrixTable
 from routing.errors import InputError
-from routing.json_fields import LatLon
+from routing.json_fields import LatLon, validated
 from routing.limits import HORIZON_S, MAX_COURIERS, MAX_LEG_M, MAX_ORDERS
 from routing.model import Problem
 
@@ -162,12 +162,7 @@ def load_matrix_file(path: Path, problem: Problem | None = None, where: str = "-
     if path.suffix == ".npz":
         durations, distances, locations = _read_npz(path)
     else:
-        try:
-            spec = MatrixFileSpec.model_validate(read_json(path))
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"])
-            raise InputError(f"{where}{loc}: {err['msg']}") from None
+        spec = validated(MatrixFileSpec, read_json(path), prefix=where)
         durations, distances = _arrays(spec.matrices, where)
         locations = None if spec.locations is None else [(lat, lon) for lat, lon in spec.locations]
     if locations is None:
