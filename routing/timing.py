@@ -88,9 +88,11 @@ class _Day:
         self.taken: list[tuple[int, int]] = []
         self.missed: list[int] = []
 
-    def _due(self, position: int, clock: int, next_free_s: int) -> Break | None:
+    def _due(self, position: int, clock: int, next_free_s: int, idle_until: int = 0) -> Break | None:
         """The next break if it is taken at ``position``: where it was placed, or (greedy) once its window has
-        opened or when it would be missed if not taken now (``next_free_s``: when the courier is next free)."""
+        opened, when it fits whole in a wait the courier has anyway (until ``idle_until``: a window further on
+        not open yet), or when it would be missed if not taken now (``next_free_s``: when the courier is next
+        free)."""
         if not self.pending:
             return None
         b = self.pending[0]
@@ -98,7 +100,8 @@ class _Day:
         if self.placed is not None:
             due = self.placed[b] == position
         else:
-            due = clock >= brk.window.start_s or next_free_s > brk.window.end_s
+            opened, missed = clock >= brk.window.start_s, next_free_s > brk.window.end_s
+            due = opened or missed or max(clock, brk.window.start_s) + brk.duration_s <= idle_until
         return brk if due else None
 
     def _take(self, start: int, brk: Break) -> int:
@@ -108,16 +111,19 @@ class _Day:
         self.taken.append((start, start + brk.duration_s))
         return start + brk.duration_s
 
-    def on_the_way(self, position: int, clock: int, next_free_s: int) -> int:
-        """Take the breaks due before the leg to stop ``position``; return the clock after them."""
-        while (brk := self._due(position, clock, next_free_s)) is not None:
+    def on_the_way(self, position: int, clock: int, next_free_s: int, idle_until: int) -> int:
+        """Take the breaks due before the leg to stop ``position`` (which need not start before ``idle_until``: the
+        stop's window opens later); return the clock after them."""
+        while (brk := self._due(position, clock, next_free_s, idle_until)) is not None:
             clock = self._take(max(clock, brk.window.start_s), brk)
         return clock
 
-    def at_site(self, position: int, clock: int, reload_s: int, next_free_s: int) -> int:
-        """Reload (``reload_s``) and take the breaks due at the site before the trip starting at ``position``;
-        each break goes after the reload unless only before it does it start within its window."""
-        while (brk := self._due(position, clock, next_free_s)) is not None:
+    def at_site(self, position: int, clock: int, reload_s: int, idle_until: int, next_free_s: int) -> int:
+        """Reload (``reload_s``) and take the breaks due at the site before the trip starting at ``position``, which
+        would leave at ``idle_until`` without them (its first stop's window or a basket not ready yet keep it there)
+        and reach its first stop at ``next_free_s``; each break goes after the reload unless only before it does it
+        start within its window."""
+        while (brk := self._due(position, clock, next_free_s, idle_until)) is not None:
             after = max(clock + reload_s, brk.window.start_s)
             if after <= brk.window.end_s or max(clock, brk.window.start_s) > brk.window.end_s:
                 clock, reload_s = self._take(after, brk), 0
@@ -247,10 +253,14 @@ def _walk(
         nodes = [pickup_node[o] if kind == "pickup" else problem.delivery_node(o) for o, kind in trip]
         first_leg = int(dur[c.site, nodes[0]]) if nodes else 0
         fixed = t == 0 and depart_s is not None
-        if not fixed:
-            clock = day.at_site(position, clock, site.reload_s if t > 0 else 0, clock + first_leg)
         baskets = [o for o, kind in trip if kind == "delivery" and problem.orders[o].pickup is None]
         ready_s = max((r for o in baskets if (r := ready_at(problem, o, ready)) is not None), default=clock)
+        if not fixed:
+            reload_s = site.reload_s if t > 0 else 0
+            idle_until = max(clock + reload_s, ready_s)
+            if trip:
+                idle_until = earliest_start(idle_until + first_leg, problem.stop_windows(*trip[0]))[0] - first_leg
+            clock = day.at_site(position, clock, reload_s, idle_until, idle_until + first_leg)
         leave = clock if fixed else max(clock, ready_s)
         waits.append(leave - clock)
         load = sum(problem.orders[o].weight_g for o in baskets)
@@ -258,8 +268,9 @@ def _walk(
         for k, ((o, kind), nxt) in enumerate(zip(trip, nodes, strict=True)):
             order = problem.orders[o]
             if k > 0:
-                taken = len(day.taken)
-                clock = day.on_the_way(position, clock, clock + int(dur[node, nxt]))
+                taken, leg = len(day.taken), int(dur[node, nxt])
+                idle_until = earliest_start(clock + leg, problem.stop_windows(o, kind))[0] - leg
+                clock = day.on_the_way(position, clock, clock + leg, idle_until)
                 first_break = k if len(day.taken) > taken and first_break == len(trip) else first_break
             arrival = (leave if k == 0 else clock) + int(dur[node, nxt])
             begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))

@@ -17,8 +17,8 @@ DATA = Path(__file__).resolve().parents[2] / "data"
 def test_sample_problem_is_served_except_the_sold_out_item() -> None:
     problem = load_problem(DATA / "sample_problem.json")
     matrix = RoadGraphProvider(DATA / "helsinki.osm.pbf").matrix(problem.locations(), ["bike", "car"])
-    # multi-trip days (30 kg bikes, store picking, breaks): one guided local search, stopped after 300 solutions
-    params = SolveParams(time_limit_s=600, solution_limit=300)
+    # multi-trip days (30 kg bikes, store picking, breaks): one guided local search, stopped after 600 solutions
+    params = SolveParams(time_limit_s=600, solution_limit=600)
     plan = solve(problem, matrix, params=params)
     assert plan.summary.trips > plan.summary.routes  # bikes come back and reload
     assert all(len(r.breaks) == len(problem.couriers[r.courier].breaks) for r in plan.routes)

@@ -100,6 +100,22 @@ def test_break_is_taken_inside_its_window(street: SimpleNamespace) -> None:
         assert stop.departure_s <= start or stop.start_s >= end
 
 
+def test_a_break_is_taken_while_the_courier_waits_for_a_window_that_opens_later(street: SimpleNamespace) -> None:
+    # the stop's window opens at 2 h; the break's window (30-45 min) closes long before the courier must leave, and
+    # between the two stops the courier waits for the second window (from 3 h) while a second break's window opens
+    breaks = (Break(Window(1_800, 2_700), 600), Break(Window(8_000, 9_000), 600))
+    courier = street.courier(breaks=breaks)
+    orders = (street.order("late", 1.0, 2 * HOUR, 3 * HOUR), street.order("later", 2.0, 3 * HOUR, 4 * HOUR))
+    problem = Problem((street.site(),), (courier,), orders)
+    timed = time_route(problem, street.matrix(problem), 0, [(0, "delivery"), (1, "delivery")])
+    assert timed.on_time and not timed.missed_breaks
+    (first, first_end), (second, second_end) = timed.route.breaks
+    assert 1_800 <= first and first_end <= timed.route.start_s  # at the site, before the departure
+    assert 8_000 <= second <= 9_000 and timed.route.stops[0].departure_s <= second
+    assert second_end <= timed.route.stops[1].arrival_s - 100  # before the 1 km leg to the second stop
+    assert [s.start_s for s in timed.route.stops] == [2 * HOUR, 3 * HOUR]  # neither break delays a stop
+
+
 def test_max_duration_leaves_an_order_out_with_its_reason(street: SimpleNamespace) -> None:
     courier = street.courier(max_duration_s=1_000)
     orders = (street.order("near", 1.0), street.order("far", 8.0))  # 1,600 s there and back
