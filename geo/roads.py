@@ -111,8 +111,15 @@ def _figures(
     return distance, duration
 
 
+_PER_MS = 10**8
+"""The route weight of an edge is its travel time in whole milliseconds times this plus its length in whole
+decimetres: one Dijkstra finds the fastest path (the shortest of equally fast ones) and both its time and its
+length, exactly in float64 while a path's time stays under 25 hours and its length under 10,000 km."""
+
+
 class _Network:
-    """A profile's graph as arrays: node coordinates, a KD-tree for snapping, CSR matrices for Dijkstra."""
+    """A profile's graph as arrays: node coordinates, a KD-tree for snapping, CSR matrices for Dijkstra
+    (``length``: metres, for drawing; ``route``: time and length in one weight, :data:`_PER_MS`)."""
 
     def __init__(self, graph: nx.DiGraph) -> None:
         nodes = list(graph.nodes)
@@ -124,8 +131,10 @@ class _Network:
         rows = np.array([index[a] for a, _ in graph.edges])
         cols = np.array([index[b] for _, b in graph.edges])
         shape = (len(nodes), len(nodes))
-        self.travel = csr_matrix((np.array([d["travel_s"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
-        self.length = csr_matrix((np.array([d["length_m"] for *_, d in graph.edges(data=True)]), (rows, cols)), shape)
+        travel_ms = np.rint([d["travel_s"] * 1000 for *_, d in graph.edges(data=True)])
+        length_dm = np.rint([d["length_m"] * 10 for *_, d in graph.edges(data=True)])
+        self.length = csr_matrix((length_dm / 10, (rows, cols)), shape)
+        self.route = csr_matrix((travel_ms * _PER_MS + length_dm, (rows, cols)), shape)
 
     @cached_property
     def streets(self) -> StreetLines:
@@ -134,14 +143,19 @@ class _Network:
         return StreetLines.from_graph(self.lat, self.lon, edges.row, edges.col)
 
     @cached_property
-    def reverse_travel(self) -> csr_matrix:
-        """Travel times on the reversed graph (Dijkstra from a destination gives times *to* it)."""
-        return self.travel.T.tocsr()
+    def reverse_route(self) -> csr_matrix:
+        """:attr:`route` on the reversed graph (Dijkstra from a destination gives the paths *to* it)."""
+        return self.route.T.tocsr()
 
-    @cached_property
-    def reverse_length(self) -> csr_matrix:
-        """Lengths on the reversed graph."""
-        return self.length.T.tocsr()
+    def fastest(self, sources: np.ndarray, reverse: bool = False, *, tree: bool = False) -> tuple[np.ndarray, ...]:
+        """Dijkstra on :attr:`route` from ``sources`` (to them with ``reverse``): ``(travel_s, length_m)``, arrays of
+        shape ``(len(sources), nodes)``, ``inf`` where no path goes, and with ``tree`` the predecessor rows too."""
+        found = dijkstra(self.reverse_route if reverse else self.route, indices=sources, return_predecessors=tree)
+        total = found[0] if tree else found
+        reached = np.isfinite(total)
+        ms, dm = np.divmod(np.where(reached, total, 0.0), _PER_MS)
+        travel_s, length_m = np.where(reached, ms / 1000, np.inf), np.where(reached, dm / 10, np.inf)
+        return (travel_s, length_m, found[1]) if tree else (travel_s, length_m)
 
     def _project(self, lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
         return np.column_stack([lon * 111_320.0 * self._cos, lat * 110_540.0])
@@ -152,7 +166,7 @@ class _Network:
         return nearest, haversine_m(lat, lon, self.lat[nearest], self.lon[nearest])
 
     def node_path(self, before: np.ndarray, target: int) -> list[int]:
-        """The nodes from a shortest-path tree's source to ``target``, given the tree's ``before`` (predecessor)
+        """The nodes from a fastest-path tree's source to ``target``, given the tree's ``before`` (predecessor)
         row as :func:`scipy.sparse.csgraph.dijkstra` returns it."""
         nodes = [target]
         while before[nodes[-1]] >= 0:
@@ -164,10 +178,8 @@ class RoadGraphProvider:
     """Travel matrices on the road network of an OSM extract, per profile, with an optional on-disk cache.
 
     Each point is snapped to its nearest node of the profile's graph; the walk to it (straight line at the
-    profile's speed) is added at both ends. Durations are fastest paths; distances are shortest paths (a second
-    Dijkstra on length), which can be shorter than the fastest path: on 2,000 legs between the Helsinki sample's
-    points a bike's fastest path is a median 2 % longer than its shortest (1 in 100 over 20 %, at most 42 %); a
-    car's 0 % (at most 52 %); a walker's 0 % (at most 11 %).
+    profile's speed) is added at both ends. A leg is the fastest path (the shortest of equally fast ones): its
+    duration and its distance are that path's, as OSRM and Valhalla give them, and :meth:`paths` draws it.
     """
 
     def __init__(self, pbf_path: Path, cache_dir: Path | None = None) -> None:
@@ -189,7 +201,8 @@ class RoadGraphProvider:
         if self.cache_dir is None:
             return None
         stat = self.pbf_path.stat()
-        key = hashlib.sha256(np.round(points, 6).tobytes() + f"{profile}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+        tag = f"{profile}|{stat.st_size}|{stat.st_mtime_ns}|fastest-path-length"
+        key = hashlib.sha256(np.round(points, 6).tobytes() + tag.encode())
         return self.cache_dir / f"roads-{key.hexdigest()[:24]}.npz"
 
     def _profile_matrix(self, points: np.ndarray, profile: str) -> tuple[np.ndarray, np.ndarray]:
@@ -200,8 +213,7 @@ class RoadGraphProvider:
         net = self.network(profile)
         nodes, offset_m = net.snap(points[:, 0], points[:, 1])
         unique, inverse = np.unique(nodes, return_inverse=True)
-        travel = dijkstra(net.travel, indices=unique)[:, unique][np.ix_(inverse, inverse)]
-        length = dijkstra(net.length, indices=unique)[:, unique][np.ix_(inverse, inverse)]
+        travel, length = (a[:, unique][np.ix_(inverse, inverse)] for a in net.fastest(unique))
         same = np.eye(len(points), dtype=bool)
         distance, duration = _figures(length, travel, offset_m[:, None], offset_m[None, :], same, profile)
         if cached is not None:
@@ -225,11 +237,9 @@ class RoadGraphProvider:
         a_nodes, a_off = net.snap(a[:, 0], a[:, 1])
         b_nodes, b_off = net.snap(b[:, 0], b[:, 1])
         if len(a) <= len(b):
-            travel = dijkstra(net.travel, indices=a_nodes)[:, b_nodes]
-            length = dijkstra(net.length, indices=a_nodes)[:, b_nodes]
+            travel, length = (x[:, b_nodes] for x in net.fastest(a_nodes))
         else:
-            travel = dijkstra(net.reverse_travel, indices=b_nodes)[:, a_nodes].T
-            length = dijkstra(net.reverse_length, indices=b_nodes)[:, a_nodes].T
+            travel, length = (x[:, a_nodes].T for x in net.fastest(b_nodes, reverse=True))
         same = (a[:, None, 0] == b[None, :, 0]) & (a[:, None, 1] == b[None, :, 1])
         return _figures(length, travel, a_off[:, None], b_off[None, :], same, profile)
 
@@ -240,10 +250,10 @@ class RoadGraphProvider:
         fastest path, then from the destination's node straight to the destination exactly, simplified by
         :func:`geo.paths.simplify_path` at ``tolerance_m`` (``0`` keeps every node). ``distance_m`` and
         ``duration_s`` are what :meth:`legs` and :meth:`matrix` give the pair (a point to itself: the two points,
-        0 m, 0 s). The unsimplified path's own length is the fastest path's: at least ``distance_m - 0.5`` (the
-        matrix rounds the shortest path's length), more where the fastest path is not the shortest (see the
-        class); simplifying at 2 m cuts a few metres off (at most 9 m on 2,000 legs of the Helsinki sample).
-        One shortest-path tree is grown per distinct origin node. Raises ``ValueError`` for an unknown profile.
+        0 m, 0 s). The unsimplified path's own length is ``distance_m`` (to the rounding of the matrix's metres and
+        of each edge's to decimetres); simplifying at 2 m cuts a few metres off (at most 9 m on 2,000 legs of the
+        Helsinki sample).
+        One fastest-path tree is grown per distinct origin node. Raises ``ValueError`` for an unknown profile.
         """
         if not pairs:
             return []
@@ -253,8 +263,7 @@ class RoadGraphProvider:
         a_nodes, a_off = net.snap(a[:, 0], a[:, 1])
         b_nodes, b_off = net.snap(b[:, 0], b[:, 1])
         sources, tree = np.unique(a_nodes, return_inverse=True)
-        travel, before = dijkstra(net.travel, indices=sources, return_predecessors=True)
-        length = dijkstra(net.length, indices=sources)
+        travel, length, before = net.fastest(sources, tree=True)
         same = (a == b).all(axis=1)
         distance, duration = _figures(length[tree, b_nodes], travel[tree, b_nodes], a_off, b_off, same, profile)
         legs = []
