@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from typing import Any
 
 from routing import Plan, Problem, parse_problem
-from routing.model import Window
+from routing.model import Order, Window
 from routing.plan import Reason, Route, SolveStats, Stop, Trip, Unassigned
-from routing.problem_json import problem_to_json
+from routing.problem_json import order_to_json, problem_to_json
 from scheduling import CourierState, Demand, Offer, Slot
 
 __all__ = [
+    "ProblemWriter",
     "dump_offer",
     "dump_plan",
-    "dump_problem",
     "dump_states",
     "load_offer",
     "load_plan",
@@ -26,13 +26,31 @@ __all__ = [
 ]
 
 
-def dump_problem(problem: Problem) -> str:
-    """The problem in the public problem format (it needs an epoch)."""
-    return json.dumps(problem_to_json(problem), separators=(",", ":"))
+class ProblemWriter:
+    """Writes a problem in the public problem format (it needs an epoch), keeping each order's text from the last
+    problem it wrote: a live plan is written on every confirmation and changes by an order or two at a time."""
+
+    def __init__(self) -> None:
+        self._orders: dict[int, tuple[Order, tuple[object, ...], str]] = {}
+
+    def dump(self, problem: Problem) -> str:
+        """The problem as compact JSON text, the same as ``json.dumps(problem_to_json(problem))`` would give."""
+        context = (problem.epoch, tuple(s.id for s in problem.sites))  # what an order's JSON depends on
+        kept: dict[int, tuple[Order, tuple[object, ...], str]] = {}
+        for order in problem.orders:
+            known = self._orders.get(id(order))
+            if known is None or known[0] is not order or known[1] != context:
+                known = (order, context, json.dumps(order_to_json(problem, order), separators=(",", ":")))
+            kept[id(order)] = known  # holding the order keeps its id from being reused while it is here
+        self._orders = kept
+        head = problem_to_json(replace(problem, orders=()))
+        del head["orders"]
+        orders = ",".join(text for _, _, text in kept.values())  # in the problem's order (ids are unique in it)
+        return json.dumps(head, separators=(",", ":"))[:-1] + ',"orders":[' + orders + "]}"
 
 
 def load_problem_text(text: str | bytes) -> Problem:
-    """The problem back from :func:`dump_problem`."""
+    """The problem back from :meth:`ProblemWriter.dump`."""
     return parse_problem(json.loads(text), check_horizon=False)
 
 

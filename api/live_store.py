@@ -15,7 +15,7 @@ from typing import Any
 from redis import Redis
 from redis.client import Pipeline
 
-from api.codec import dump_plan, dump_problem, dump_states, load_plan, load_problem_text, load_states
+from api.codec import ProblemWriter, dump_plan, dump_states, load_plan, load_problem_text, load_states
 from api.holds import RedisHolds
 from api.store import KEYS, Registry
 from geo import LegProvider
@@ -70,6 +70,7 @@ class LiveStore:
         self.redis, self.registry, self.provider, self.policy = redis, registry, provider, policy
         self._cached: tuple[tuple[int, int], LivePlan] | None = None
         self._desk: tuple[tuple[int, int], PromiseDesk] | None = None
+        self._writer = ProblemWriter()
 
     def version(self) -> int:
         """The live plan's version (0 before any)."""
@@ -144,7 +145,7 @@ class LiveStore:
         pipe.hset(
             LIVE,
             mapping={
-                "problem": dump_problem(live.problem),
+                "problem": self._writer.dump(live.problem),
                 "plan": dump_plan(live.plan),
                 "states": dump_states(dict(live.states)),
                 "now_s": live.now_s,
