@@ -86,6 +86,7 @@ class _Day:
         self.pending = list(range(len(self.c.breaks)))
         self.placed = None if breaks is None else list(breaks)
         self.taken: list[tuple[int, int]] = []
+        self._windows: list[Window] = []  # the window of each break taken, in the order of ``taken``
         self.missed: list[int] = []
 
     def _due(self, position: int, clock: int, next_free_s: int, idle_until: int = 0) -> Break | None:
@@ -109,7 +110,18 @@ class _Day:
         if start > brk.window.end_s:
             self.missed.append(b)
         self.taken.append((start, start + brk.duration_s))
+        self._windows.append(brk.window)
         return start + brk.duration_s
+
+    def room(self, first: int, end: int) -> int:
+        """How much later the breaks ``taken[first:end]`` (taken one after another) could all start in their
+        windows."""
+        pairs = zip(self.taken[first:end], self._windows[first:end], strict=True)
+        return max(0, min(w.end_s - start for (start, _), w in pairs))
+
+    def delay(self, first: int, end: int, by: int) -> None:
+        """Start the breaks ``taken[first:end]`` ``by`` seconds later."""
+        self.taken[first:end] = [(start + by, stop + by) for start, stop in self.taken[first:end]]
 
     def on_the_way(self, position: int, clock: int, next_free_s: int, idle_until: int) -> int:
         """Take the breaks due before the leg to stop ``position`` (which need not start before ``idle_until``: the
@@ -197,10 +209,11 @@ def time_route(
     )
 
 
-def _leave_later(problem: Problem, stops: Sequence[Stop]) -> tuple[int, list[Stop]]:
-    """A trip's first stops with its departure delayed as much as it can be without a stop later than its window
-    (or later at all, if it already is) nor the time the courier leaves the last of them: the courier waits at the
-    site instead of at the stops.
+def _leave_later(problem: Problem, stops: Sequence[Stop], most_s: int | None = None) -> tuple[int, list[Stop]]:
+    """A trip's stops up to a break on the way (or the stops after one) with their departure (the break's end)
+    delayed as much as it can be, and by at most ``most_s``, without a stop later than its window (or later at all,
+    if it already is) nor the time the courier leaves the last of them: the courier waits at the site (or before
+    the break) instead of at the stops.
     Returns the delay and the stops. A delay ``d`` at the departure is ``max(0, d - waits so far)`` at a stop."""
     delay, waited = None, 0
     for stop in stops:
@@ -211,7 +224,7 @@ def _leave_later(problem: Problem, stops: Sequence[Stop]) -> tuple[int, list[Sto
         )
         bound = waited + max(0, window_end - stop.start_s)
         delay = bound if delay is None else min(delay, bound)
-    delay = min(delay or 0, waited)
+    delay = min(delay or 0, waited, waited if most_s is None else most_s)
     shifted, before = [], delay
     for stop in stops:
         at = max(0, before - (stop.start_s - stop.arrival_s))
@@ -264,14 +277,16 @@ def _walk(
         leave = clock if fixed else max(clock, ready_s)
         waits.append(leave - clock)
         load = sum(problem.orders[o].weight_g for o in baskets)
-        trip_m, first_break = 0, len(trip)  # the stops before a break on the way may move; the break holds the rest
+        # the trip's stops in runs between breaks on the way: (first stop, the breaks taken just before it)
+        trip_m, runs = 0, [(0, len(day.taken), len(day.taken))]
         for k, ((o, kind), nxt) in enumerate(zip(trip, nodes, strict=True)):
             order = problem.orders[o]
             if k > 0:
                 taken, leg = len(day.taken), int(dur[node, nxt])
                 idle_until = earliest_start(clock + leg, problem.stop_windows(o, kind))[0] - leg
                 clock = day.on_the_way(position, clock, clock + leg, idle_until)
-                first_break = k if len(day.taken) > taken and first_break == len(trip) else first_break
+                if len(day.taken) > taken:
+                    runs.append((k, taken, len(day.taken)))
             arrival = (leave if k == 0 else clock) + int(dur[node, nxt])
             begin, late_s = earliest_start(arrival, problem.stop_windows(o, kind))
             if k == 0 and not fixed:
@@ -287,8 +302,14 @@ def _walk(
             leave = clock
         elif later and not fixed:
             head = len(timed) - len(trip)
-            delay, timed[head : head + first_break] = _leave_later(problem, timed[head : head + first_break])
-            leave += delay
+            for (start_k, first, end), (end_k, *_) in zip(runs, [*runs[1:], (len(trip),)], strict=True):
+                run = slice(head + start_k, head + end_k)
+                most = None if start_k == 0 else day.room(first, end)
+                delay, timed[run] = _leave_later(problem, timed[run], most)
+                if start_k == 0:
+                    leave += delay
+                else:
+                    day.delay(first, end, delay)
         last = t == len(legs) - 1
         home = c.last_site if last else c.site
         if last:

@@ -116,6 +116,23 @@ def test_a_break_is_taken_while_the_courier_waits_for_a_window_that_opens_later(
     assert [s.start_s for s in timed.route.stops] == [2 * HOUR, 3 * HOUR]  # neither break delays a stop
 
 
+def test_a_wait_after_a_break_on_the_way_goes_before_the_break_when_the_trip_leaves_late(
+    street: SimpleNamespace,
+) -> None:
+    # o1 at 1 km any time, then a break (window 1,000-5,000 s) on the way to o2 at 2 km, whose window opens at 1 h
+    courier = street.courier(breaks=(Break(Window(1_000, 5_000), 600),))
+    orders = (street.order("o1", 1.0), street.order("o2", 2.0, HOUR, 2 * HOUR))
+    problem = Problem((street.site(),), (courier,), orders)
+    stops: list[StopRef] = [(0, "delivery"), (1, "delivery")]
+    timed = time_route(problem, street.matrix(problem), 0, stops, breaks=[1], leave_late=True)
+    assert timed.on_time and not timed.missed_breaks
+    first, second = timed.route.stops
+    ((start, end),) = timed.route.breaks
+    assert second.arrival_s == second.start_s == HOUR  # no wait at o2's door: the break starts later instead
+    assert first.departure_s <= start <= 5_000 and end == start + 600 and end + 100 == second.arrival_s
+    assert first.start_s == 100  # the stop before the break keeps its time
+
+
 def test_max_duration_leaves_an_order_out_with_its_reason(street: SimpleNamespace) -> None:
     courier = street.courier(max_duration_s=1_000)
     orders = (street.order("near", 1.0), street.order("far", 8.0))  # 1,600 s there and back
