@@ -110,7 +110,7 @@ def test_a_break_is_taken_while_the_courier_waits_for_a_window_that_opens_later(
     timed = time_route(problem, street.matrix(problem), 0, [(0, "delivery"), (1, "delivery")])
     assert timed.on_time and not timed.missed_breaks
     (first, first_end), (second, second_end) = timed.route.breaks
-    assert 1_800 <= first and first_end <= timed.route.start_s  # at the site, before the departure
+    assert first >= 1_800 and first_end <= timed.route.start_s  # at the site, before the departure
     assert 8_000 <= second <= 9_000 and timed.route.stops[0].departure_s <= second
     assert second_end <= timed.route.stops[1].arrival_s - 100  # before the 1 km leg to the second stop
     assert [s.start_s for s in timed.route.stops] == [2 * HOUR, 3 * HOUR]  # neither break delays a stop
