@@ -124,6 +124,20 @@ class GreedyRoutes:
         self.routes = list(routes)
         self._flat = None
 
+    def stops(self) -> list[list[int]]:
+        """Each courier's orders in visiting order, by position in the model's couriers."""
+        return [r.stops for r in self.routes]
+
+    def changed_since(self, routes: list[_Route]) -> list[int]:
+        """Positions of the couriers whose route is no longer the one in ``routes`` (a :meth:`snapshot`)."""
+        return [k for k, (now, then) in enumerate(zip(self.routes, routes, strict=True)) if now is not then]
+
+    def set_stops(self, changed: Mapping[int, list[int]]) -> None:
+        """Give the couriers at the positions in ``changed`` those orders as their routes."""
+        for k, stops in changed.items():
+            self.routes[k] = self._timed(k, stops)
+        self._flat = None
+
     def remove(self, orders: set[int]) -> None:
         """Take ``orders`` out of their routes."""
         for k, r in enumerate(self.routes):

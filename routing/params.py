@@ -10,7 +10,15 @@ from typing import Any
 from routing.errors import InputError
 from routing.limits import HORIZON_S, MAX_DROP_PENALTY
 
-__all__ = ["FIRST_SOLUTIONS", "MAX_TIME_LIMIT_S", "METAHEURISTICS", "POLISHES", "SolveParams", "StopAfter"]
+__all__ = [
+    "FIRST_SOLUTIONS",
+    "LOCAL_SEARCHES",
+    "MAX_TIME_LIMIT_S",
+    "METAHEURISTICS",
+    "POLISHES",
+    "SolveParams",
+    "StopAfter",
+]
 
 FIRST_SOLUTIONS = (
     "PARALLEL_CHEAPEST_INSERTION",
@@ -21,6 +29,7 @@ FIRST_SOLUTIONS = (
 )
 METAHEURISTICS = ("GUIDED_LOCAL_SEARCH", "SIMULATED_ANNEALING", "TABU_SEARCH", "GREEDY_DESCENT")
 POLISHES = ("ruin_recreate", "local_search")
+LOCAL_SEARCHES = ("compiled", "ortools")
 MAX_TIME_LIMIT_S = 7 * 86400
 """The longest wall-clock budget a solve may be given: a week."""
 
@@ -42,7 +51,11 @@ class SolveParams:
     route elimination is spent: ``ruin_recreate`` (remove up to ``ruin_orders`` nearby orders, let OR-Tools
     re-insert them and descend, or, half the time when every order is a plain delivery with one window, insert
     them greedily; accept by simulated annealing; at most ``ruin_iterations`` times if set) or
-    ``local_search`` (the ``metaheuristic`` from the current routes). With ``workers`` > 1, the last
+    ``local_search`` (the ``metaheuristic`` from the current routes). The field ``local_search`` is what follows a
+    greedy insertion in some of those rounds: ``compiled`` (the numba descent of :mod:`routing.fastls`, when it
+    models the problem exactly: plain deliveries, one trip per courier, no breaks or working limits, one profile;
+    with no ``ruin_iterations``, only when it is compiled or in numba's cache) or ``ortools`` (nothing: greedy
+    insertion alone, half the time, and OR-Tools' descent the other half, as before). With ``workers`` > 1, the last
     ``polish_together_share`` of the time is spent by all workers on the best plan at once, each polishing its own
     group of neighbouring routes (:func:`routing.decompose.polish_together`).
 
@@ -68,6 +81,7 @@ class SolveParams:
     drop_penalty: int | None = None
     workers: int = 1
     polish: str = "ruin_recreate"
+    local_search: str = "compiled"
     ruin_orders: int = 12
     ruin_iterations: int | None = None
     polish_together_share: float = 0.25
@@ -89,6 +103,8 @@ class SolveParams:
             raise InputError(f"metaheuristic: must be one of {', '.join(METAHEURISTICS)}")
         if self.polish not in POLISHES:
             raise InputError(f"polish: must be one of {', '.join(POLISHES)}, got {self.polish!r}")
+        if self.local_search not in LOCAL_SEARCHES:
+            raise InputError(f"local_search: must be one of {', '.join(LOCAL_SEARCHES)}, got {self.local_search!r}")
         if self.ruin_orders < 1 or (self.ruin_iterations is not None and self.ruin_iterations < 0):
             raise InputError("ruin_orders: must be >= 1, and ruin_iterations >= 0 when given")
         if self.elimination_tries < 1:

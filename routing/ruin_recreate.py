@@ -24,6 +24,13 @@ clock: half the time greedy insertion (thousands of cheap rounds that explore), 
 reorders the stops within the routes it touches), on one current plan and one annealing. Either alone was worse
 on Homberger 200: greedy rounds only lost on wide-window instances (c2_2_4 +4.5 % instead of +2.4 %), OR-Tools
 rounds only on tight ones.
+
+With ``SolveParams.local_search = "compiled"`` (the default) and a model the compiled descent models exactly
+(:func:`routing.fastls.applies`; with no round limit, only when it is compiled or cached, :func:`routing.fastls.ready`:
+a compile takes longer than most budgets), a third kind of round joins them: greedy insertion, then the compiled
+descent (:mod:`routing.fastls`) around the routes the round changed, at a few milliseconds a round; the three share
+the time as ``_COMPILED_SHARES`` says, and the polish starts with one descent over the whole start. The descent only
+ever lowers a plan's cost, so the annealing judges its result as it judges the others'.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ import numpy as np
 
 from geo.matrix import Matrix
 from routing.deadline import Deadline
+from routing.fastls import LocalSearch, applies, ready
 from routing.greedy import GreedyRoutes, plain_deliveries
 from routing.limits import ELIMINATION_BOOST
 from routing.model import Problem
@@ -53,8 +61,12 @@ _LOCAL_ABOVE = 60
 TEMPERATURE = 0.01  # initial annealing temperature, as a fraction of the start's distance
 # greedy-insertion rounds are many more and each changes less: they anneal at this times the temperature
 _GREEDY_TEMPERATURE = 0.3
-_DESCENT_SHARE = 0.5  # with greedy insertion on, of the time for rounds whose recreate is OR-Tools' descent
-_DESCENT_EVERY = 10  # with greedy insertion on and a round limit, every this many rounds is OR-Tools'
+# with greedy insertion on: the share of the time of each recreate (greedy insertion alone, greedy insertion then
+# the compiled descent, OR-Tools' descent), and with a round limit the cycle of rounds that stands for it
+_SHARES = {"greedy": 0.5, "ortools": 0.5}
+_CYCLE = ("ortools",) + ("greedy",) * 9
+_COMPILED_SHARES = {"greedy": 0.5, "compiled": 0.4, "ortools": 0.1}
+_COMPILED_CYCLE = ("ortools", "compiled") + ("greedy", "compiled") * 9
 
 
 def _distance(problem: Problem, matrix: Matrix, routes: Mapping[int, Sequence[StopRef]]) -> int:
@@ -176,32 +188,42 @@ def ruin_and_recreate(
     ``model`` must cover the couriers of ``start``. The annealing starts at ``temperature`` times ``start``'s
     distance and cools to zero. With ``target_served`` (on a model of more than ``_LOCAL_ABOVE`` orders) the orders
     left out grow dearer round by round inside the search (see the module's docstring). With ``greedy`` (and no
-    ``target_served``), on a model of plain deliveries (:func:`routing.greedy.plain_deliveries`), greedy insertion
-    and OR-Tools' descent take turns as the recreate (see the module's docstring)."""
+    ``target_served``), on a model of plain deliveries (:func:`routing.greedy.plain_deliveries`), greedy insertion,
+    greedy insertion then the compiled descent (``params.local_search``) and OR-Tools' descent take turns as the
+    recreate (see the module's docstring)."""
     rng = np.random.default_rng(seed)
     temperature0 = max(1.0, temperature * _distance(problem, matrix, start.routes))
-    plan = None
+    plan, compiled = None, None
     if greedy and target_served is None and start.routes and plain_deliveries(problem, model.orders, model.allowed):
         plan = GreedyRoutes(model, matrix)
         plan.load(start.routes)
         temperature0 *= _GREEDY_TEMPERATURE
+        # a compile (once per install) is worth a round-limited polish's repeatability, not a timed one's budget
+        if params.local_search == "compiled" and applies(model) and (ready() or params.ruin_iterations is not None):
+            compiled = LocalSearch(model, matrix)
     descent = replace(params, metaheuristic="GREEDY_DESCENT", solution_limit=None)
     size = max(1, min(params.ruin_orders, len(model.orders) // 3))
     node_of = np.array([problem.delivery_node(o) for o in range(len(problem.orders))], dtype=np.int64)
     best = current = start
+    if plan is not None and compiled is not None:
+        best = current = _recreate_greedily(plan, model, start, set(), rng, compiled, everywhere=True)
+        if on_solution is not None and best.objective < start.objective:
+            on_solution(best.objective)
     local = len(model.orders) > _LOCAL_ABOVE
     adaptive = local and target_served is not None
     weights = dict(model.penalty)
     annealing = _Annealing(temperature0, params.ruin_iterations, deadline, rng)
-    turns = _Turns(params.ruin_iterations is not None)
+    turns = _Turns(params.ruin_iterations is not None, compiled is not None)
     while annealing.more() and current.routes:
         if target_served is not None and best.served() >= target_served:
             break
         removed = _ruin(problem, matrix, current.routes, model.orders, size, rng, node_of)
-        by_greedy = plan is not None and turns.greedy()
+        kind = turns.next() if plan is not None else "ortools"
+        by_greedy = kind != "ortools"
         if plan is not None and by_greedy:
             before = plan.snapshot()
-            candidate: SearchResult | None = _recreate_greedily(plan, model, current, removed, rng)
+            then = compiled if kind == "compiled" else None
+            candidate: SearchResult | None = _recreate_greedily(plan, model, current, removed, rng, then)
         elif local:
             candidate = _recreate_locally(
                 problem, matrix, model, current, removed, weights, descent, deadline.remaining()
@@ -209,7 +231,7 @@ def ruin_and_recreate(
         else:
             kept = {c: [s for s in stops if s[0] not in removed] for c, stops in current.routes.items()}
             candidate = model.search(descent, deadline.remaining(), initial=kept)
-        turns.spent(by_greedy)
+        turns.spent(kind)
         if candidate is None:
             continue
         if annealing.accepts(candidate.objective - current.objective):
@@ -231,36 +253,54 @@ def ruin_and_recreate(
 
 
 class _Turns:
-    """Whose turn it is to recreate when greedy insertion is on: OR-Tools' descent gets ``_DESCENT_SHARE`` of the
-    time (by the clock; with a round limit, every ``_DESCENT_EVERY``-th round, so that results repeat)."""
+    """Which recreate the next round uses when greedy insertion is on: each of greedy insertion alone, greedy
+    insertion then the compiled descent (with ``compiled``) and OR-Tools' descent gets its share of the time
+    (``_SHARES``, ``_COMPILED_SHARES``) by the clock; with a round limit, the rounds follow ``_CYCLE`` (or
+    ``_COMPILED_CYCLE``) instead, so that results repeat."""
 
-    def __init__(self, by_rounds: bool) -> None:
+    def __init__(self, by_rounds: bool, compiled: bool) -> None:
         self.by_rounds = by_rounds
+        self.shares = _COMPILED_SHARES if compiled else _SHARES
+        self.cycle = _COMPILED_CYCLE if compiled else _CYCLE
         self.rounds = 0
-        self.seconds = {True: 0.0, False: 0.0}
+        self.seconds = dict.fromkeys(self.shares, 0.0)
         self.started = time.monotonic()
 
-    def greedy(self) -> bool:
-        """True when the next round should recreate by greedy insertion."""
+    def next(self) -> str:
+        """The recreate of the next round: ``greedy``, ``compiled`` or ``ortools``."""
         self.rounds += 1
         if self.by_rounds:
-            return self.rounds % _DESCENT_EVERY != 0
-        return self.seconds[False] >= _DESCENT_SHARE * (self.seconds[True] + self.seconds[False])
+            return self.cycle[self.rounds % len(self.cycle)]
+        total = sum(self.seconds.values()) or 1.0
+        return min(self.shares, key=lambda k: self.seconds[k] / total - self.shares[k])
 
-    def spent(self, by_greedy: bool) -> None:
-        """Book the time since the last call to the recreate that ran."""
+    def spent(self, kind: str) -> None:
+        """Book the time since the last call to the recreate ``kind`` that ran."""
         now = time.monotonic()
-        self.seconds[by_greedy] += now - self.started
+        self.seconds[kind] += now - self.started
         self.started = now
 
 
 def _recreate_greedily(
-    plan: GreedyRoutes, model: RoutingModel, current: SearchResult, removed: set[int], rng: np.random.Generator
+    plan: GreedyRoutes,
+    model: RoutingModel,
+    current: SearchResult,
+    removed: set[int],
+    rng: np.random.Generator,
+    compiled: LocalSearch | None,
+    *,
+    everywhere: bool = False,
 ) -> SearchResult:
     """``current`` (which ``plan`` holds) without ``removed``, then ``removed`` and every order left out inserted
-    greedily; ``plan`` holds the result."""
+    greedily, then (with ``compiled``) the compiled descent around the routes that changed (all of them with
+    ``everywhere``); ``plan`` holds the result."""
+    before = plan.snapshot()
     plan.remove(removed)
     left_out = plan.recreate(removed | set(current.left_out(model.orders)), rng)
+    if compiled is not None:
+        touched = range(len(before)) if everywhere else plan.changed_since(before)
+        changed, _ = compiled.improve(plan.stops(), touched, rng)
+        plan.set_stops(changed)
     objective = plan.cost() + sum(model.penalty[o] for o in left_out)
     return SearchResult(plan.as_routes(), objective, current.solutions + 1, current.status)
 

@@ -23,9 +23,9 @@ PARAMS = SolveParams(time_limit_s=600, solution_limit=500, metaheuristic="GREEDY
 @pytest.mark.parametrize(
     ("file", "set_name", "routes", "distance"),
     [
-        ("C101.txt", "vrptw/solomon", 10, 854.31),
-        ("R101.txt", "vrptw/solomon", 19, 1682.26),
-        ("RC201.txt", "vrptw/solomon", 4, 1626.41),
+        ("C101.txt", "vrptw/solomon", 10, 828.94),
+        ("R101.txt", "vrptw/solomon", 19, 1675.89),
+        ("RC201.txt", "vrptw/solomon", 4, 1637.62),
         ("lc101.txt", "pdptw/li_lim_100", 10, 828.94),
         ("lr201.txt", "pdptw/li_lim_100", 4, 1258.67),
     ],
