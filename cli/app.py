@@ -6,7 +6,7 @@ import json
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -22,7 +22,7 @@ from cli.forecast import forecast_command, generate_history_command, preposition
 from cli.schedule import Format, FormatOption, check_command, promise_command, vroom_travel
 from cli.serve import serve_command, worker_command
 from cli.simulate import demo_command, simulate_command
-from geo import Matrix, MatrixProvider, PathProvider, Point
+from geo import Matrix, MatrixProvider, PathProvider
 from routing import InputError, Plan, Problem, SolveParams, problem_json_schema, solve
 from routing.plan_json import plan_to_geojson, plan_to_json
 from routing.vroom_output import plan_to_vroom
@@ -57,7 +57,9 @@ def _progress_bar(time_limit_s: float) -> Iterator[Callable[[str, float, int], N
         bar.update(task, description="done", completed=time_limit_s)
 
 
-def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams, seed: int) -> Plan:
+def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams, seed: int) -> tuple[Plan, Matrix]:
+    """Build the travel matrix and solve within ``params.time_limit_s`` (the matrix included); the plan and the
+    matrix it was solved on."""
     started = time.monotonic()
     with console.status("travel matrix"):
         matrix = provider.matrix(problem.locations(), sorted({c.profile for c in problem.couriers}))
@@ -65,7 +67,8 @@ def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams,
     if left <= 0.2:
         raise InputError(f"--time-limit: {params.time_limit_s} s is used up by the travel matrix alone")
     with _progress_bar(left) as report:
-        return solve(problem, matrix, params=replace(params, time_limit_s=left), seed=seed, progress=report)
+        plan = solve(problem, matrix, params=replace(params, time_limit_s=left), seed=seed, progress=report)
+    return plan, matrix
 
 
 def _print_summary(problem: Problem, plan: Plan) -> None:
@@ -111,25 +114,13 @@ def _solve_and_write(
     matrix: Path | None,
 ) -> None:
     problem, travel = problem_and_travel(problem_path, matrix, roads, cache_dir)
-    plan = _solve_file(problem, travel, params, seed)
+    plan, _ = _solve_file(problem, travel, params, seed)
     write_json(out, plan_to_json(problem, plan))
     if geojson is not None:
         paths = travel if isinstance(travel, PathProvider) else None  # streets with --roads
         write_json(geojson, plan_to_geojson(problem, plan, paths))
     _print_summary(problem, plan)
     console.print(f"wrote {out}" + (f" and {geojson}" if geojson else ""))
-
-
-class _Kept:
-    """A matrix provider that keeps what it gave: a VROOM output needs the legs the plan was solved on."""
-
-    def __init__(self, inner: MatrixProvider) -> None:
-        self.inner, self.given = inner, list[Matrix]()
-
-    def matrix(self, points: Sequence[Point], profiles: Sequence[str]) -> Matrix:
-        """The inner provider's matrix, kept in ``given``."""
-        self.given.append(self.inner.matrix(points, profiles))
-        return self.given[-1]
 
 
 def _solve_vroom(
@@ -146,11 +137,10 @@ def _solve_vroom(
         raise InputError("--geojson: not written with --format vroom")
     started = time.monotonic()
     problem, legs, index = vroom_travel(problem_path, *travel)
-    kept = _Kept(legs)
-    plan = _solve_file(problem, kept, params, seed)
+    plan, matrix = _solve_file(problem, legs, params, seed)  # a VROOM output needs the legs it was solved on
     solving_ms = round(plan.stats.wall_s * 1000)
     loading_ms = max(0, round((time.monotonic() - started) * 1000) - solving_ms)
-    write_json(out, plan_to_vroom(problem, plan, kept.given[0], index, computing_ms=(loading_ms, solving_ms)))
+    write_json(out, plan_to_vroom(problem, plan, matrix, index, computing_ms=(loading_ms, solving_ms)))
     _print_summary(problem, plan)
     console.print(f"wrote {out}")
 
