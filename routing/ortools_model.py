@@ -175,15 +175,13 @@ class RoutingModel:
         self._add_breaks(service, reloading)
 
     def _limit_waits(self, allowed: Mapping[int, Sequence[int]]) -> None:
-        """The slack after a stop (waiting, or a break on the way) at most ``max_wait_s`` plus the breaks of the
-        couriers that may serve it."""
+        """The slack after a stop (the wait at the next one, and a break on the way) at most ``max_wait_s``, or the
+        longest break of a courier that may serve it where that is longer (so that the break fits)."""
         if self.max_wait_s is None:
             return
         for stop, k in self._node_of.items():
-            breaks = max(
-                (sum(b.duration_s for b in self.problem.couriers[c].breaks) for c in allowed[stop[0]]), default=0
-            )
-            self.time.SlackVar(self.manager.NodeToIndex(k)).SetMax(self.max_wait_s + breaks)
+            longest = max((b.duration_s for c in allowed[stop[0]] for b in self.problem.couriers[c].breaks), default=0)
+            self.time.SlackVar(self.manager.NodeToIndex(k)).SetMax(max(self.max_wait_s, longest))
 
     def _order_trips(self) -> dict[int, list]:
         """A courier's trips never overlap, each (after the first in time) reloading at the site before it leaves;

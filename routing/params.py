@@ -67,8 +67,11 @@ class SolveParams:
     sub-problems are solved and lets each search run to its own solution / iteration limits instead of a time
     slice, for repeatable tests (set ``ruin_iterations`` too); smaller problems are solved whole, as before.
 
-    ``max_wait_s`` (if set) is the longest a courier may wait at a stop inside a trip (arrived before its window,
-    breaks aside): an order that only fits with a longer wait goes on a later trip or is left out.
+    ``max_wait_s`` (if set) is the longest a courier may wait at a stop inside a trip (arrived before its window, or
+    held before a stop so that a later one waits less): an order that only fits with a longer wait goes on a later
+    trip or is left out. A break on the way before a stop shares that allowance (the longer of ``max_wait_s`` and
+    the courier's longest break, so that the break fits); the plan's times share a long wait among the stops before
+    it (:func:`routing.timing.time_route`).
     """
 
     time_limit_s: float = 10.0

@@ -22,7 +22,7 @@ from routing.params import SolveParams, StopAfter
 from routing.phases import MIN_POLISH_S, Progress, Scope, dropped, eliminate_routes, first_search, polish
 from routing.picking import pick_schedule
 from routing.plan import Plan, Route, SolveStats, Unassigned
-from routing.timing import time_route
+from routing.timing import time_route_fitting_breaks
 
 __all__ = ["Progress", "for_problem", "solve", "timed_routes"]
 
@@ -57,7 +57,7 @@ def solve(
     scope = Scope.whole(problem, matrix, able, penalty, params.max_wait_s)
     if len(able.servable) > params.decompose_above:
         best = solve_large(scope, params, deadline, progress, seed, phases)
-        return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s is not None)
+        return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s)
     together = params.polish_together_share if params.workers > 1 else 0.0
     until = deadline.elapsed() + deadline.remaining() * (1 - together)
     apart = params.workers > 1  # the workers polish the best plan of the pipelines, each from its own seed
@@ -76,7 +76,7 @@ def solve(
     if best is not None and best.routes and together:
         best = polish_together(scope, params, deadline, progress, seed, best)
         phases["polish together"] = deadline.elapsed()
-    return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s is not None)
+    return _make_plan(problem, matrix, able, best, phases, deadline, params.max_wait_s)
 
 
 def for_problem(params: SolveParams, problem: Problem) -> SolveParams:
@@ -183,25 +183,25 @@ def _penalties(problem: Problem, matrix: Matrix, params: SolveParams) -> dict[in
 
 
 def timed_routes(
-    problem: Problem, matrix: Matrix, result: SearchResult, *, leave_late: bool = False
+    problem: Problem, matrix: Matrix, result: SearchResult, *, max_wait_s: int | None = None
 ) -> dict[int, Route]:
     """The routes of ``result`` timed, each with its trips and breaks and baskets picked in the site's order
-    (:func:`routing.picking.pick_schedule` of the orders each site serves), by courier; ``leave_late`` as
+    (:func:`routing.picking.pick_schedule` of the orders each site serves), by courier; ``max_wait_s`` as
     :func:`routing.timing.time_route` takes it."""
     at_site: dict[int, list[int]] = {}
     for c, stops in result.routes.items():
         at_site.setdefault(problem.couriers[c].site, []).extend(o for o, kind in stops if kind == "delivery")
     picked = {site: pick_schedule(problem, site, orders) for site, orders in at_site.items()}
     return {
-        c: time_route(
+        c: time_route_fitting_breaks(
             problem,
             matrix,
             c,
             stops,
+            result.breaks.get(c),
             reloads=result.reloads.get(c, ()),
-            breaks=result.breaks.get(c),
             ready=picked[problem.couriers[c].site],
-            leave_late=leave_late,
+            max_wait_s=max_wait_s,
         ).route
         for c, stops in sorted(result.routes.items())
     }
@@ -214,9 +214,9 @@ def _make_plan(
     result: SearchResult | None,
     phases: dict[str, float],
     deadline: Deadline,
-    leave_late: bool,
+    max_wait_s: int | None,
 ) -> Plan:
-    routes = tuple(timed_routes(problem, matrix, result, leave_late=leave_late).values()) if result else ()
+    routes = tuple(timed_routes(problem, matrix, result, max_wait_s=max_wait_s).values()) if result else ()
     served = {(o, r.site) for r in routes for o in r.orders}
     served_orders = {o for o, _ in served}
     unassigned = [

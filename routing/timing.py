@@ -6,14 +6,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import Any, Literal
 
 from geo.matrix import Matrix
 from routing.model import Break, Problem, Window
 from routing.picking import ready_at
 from routing.plan import Route, Stop, Trip
 
-__all__ = ["StopRef", "TimedRoute", "break_position", "earliest_start", "split_trips", "time_route"]
+__all__ = [
+    "StopRef",
+    "TimedRoute",
+    "break_position",
+    "earliest_start",
+    "split_trips",
+    "time_route",
+    "time_route_fitting_breaks",
+]
 
 StopRef = tuple[int, Literal["pickup", "delivery"]]
 """A stop as ``(order index, kind)``."""
@@ -178,6 +186,7 @@ def time_route(
     breaks: Sequence[int] | None = None,
     ready: Mapping[int, int] | None = None,
     leave_late: bool = False,
+    max_wait_s: int | None = None,
 ) -> TimedRoute:
     """Schedule ``stops`` for ``courier`` as early as possible, each trip leaving its site no earlier than needed.
 
@@ -193,8 +202,10 @@ def time_route(
     or a courier's ``max_duration_s``, each trip not fixed so is delayed further, as long as that takes from the
     waits at its stops (before any break on the way) without a stop late nor a later return: the courier waits at
     the site, not at a door, and works no longer than it must; but its stops move towards their window ends.
+    ``max_wait_s`` (which implies ``leave_late``) then shares each longer wait at a door with the stops before it,
+    as their windows allow, so that no single wait is longer where the sequence permits it.
     """
-    late = leave_late or problem.couriers[courier].max_duration_s is not None
+    late = leave_late or max_wait_s is not None or problem.couriers[courier].max_duration_s is not None
     return _walk(
         problem,
         matrix,
@@ -206,7 +217,32 @@ def time_route(
         depart_s=depart_s,
         not_before_s=not_before_s,
         later=late,
+        max_wait_s=max_wait_s,
     )
+
+
+def time_route_fitting_breaks(
+    problem: Problem,
+    matrix: Matrix,
+    courier: int,
+    stops: Sequence[StopRef],
+    breaks: Sequence[int] | None,
+    **timing: Any,
+) -> TimedRoute:
+    """:func:`time_route` with ``breaks`` where a search put them, or, when the day is not on time with them, the
+    first placement that is: each break where it first fits, then one break at a time moved to each position.
+    A search's break times are bounds, not a schedule (its stops' and breaks' earliest times need not hold
+    together), so the position read from them can be one stop off. ``timing`` as :func:`time_route` takes it."""
+    timed = time_route(problem, matrix, courier, stops, breaks=breaks, **timing)
+    if timed.on_time or breaks is None:
+        return timed
+    tries: list[Sequence[int] | None] = [None]
+    tries += [(*breaks[:k], p, *breaks[k + 1 :]) for k in range(len(breaks)) for p in range(len(stops) + 2)]
+    for placed in tries:
+        other = time_route(problem, matrix, courier, stops, breaks=placed, **timing)
+        if other.on_time:
+            return other
+    return timed
 
 
 def _leave_later(problem: Problem, stops: Sequence[Stop], most_s: int | None = None) -> tuple[int, list[Stop]]:
@@ -218,11 +254,7 @@ def _leave_later(problem: Problem, stops: Sequence[Stop], most_s: int | None = N
     delay, waited = None, 0
     for stop in stops:
         waited += stop.start_s - stop.arrival_s
-        window_end = max(
-            (w.end_s for w in problem.stop_windows(stop.order, stop.kind) if w.start_s <= stop.start_s),
-            default=stop.start_s,
-        )
-        bound = waited + max(0, window_end - stop.start_s)
+        bound = waited + max(0, _window_end(problem, stop) - stop.start_s)
         delay = bound if delay is None else min(delay, bound)
     delay = min(delay or 0, waited, waited if most_s is None else most_s)
     shifted, before = [], delay
@@ -237,6 +269,47 @@ def _leave_later(problem: Problem, stops: Sequence[Stop], most_s: int | None = N
     return delay, shifted
 
 
+def _window_end(problem: Problem, stop: Stop) -> int:
+    """The latest end of the windows open by ``stop``'s start (its start if none is)."""
+    return max(
+        (w.end_s for w in problem.stop_windows(stop.order, stop.kind) if w.start_s <= stop.start_s),
+        default=stop.start_s,
+    )
+
+
+def _spread_waits(problem: Problem, stops: Sequence[Stop], most_wait_s: int) -> list[Stop]:
+    """A run of a trip's stops (no break between them) with the waits at its doors after the first no longer than
+    ``most_wait_s`` where the windows allow it, and otherwise as short as they can be (the longest of them): a longer
+    wait is shared with the stops before it, each starting as late as the next one needs. The last stop keeps its
+    start, so the return does not move; the first one's wait is the trip's to absorb (it leaves later)."""
+    services = [stop.departure_s - stop.start_s for stop in stops]
+    travels = [nxt.arrival_s - stop.departure_s for stop, nxt in itertools.pairwise(stops)]
+
+    def starts_for(cap: int) -> list[int]:
+        starts = [stop.start_s for stop in stops]
+        for k in range(len(stops) - 2, -1, -1):
+            latest = min(_window_end(problem, stops[k]), starts[k + 1] - travels[k] - services[k])
+            starts[k] = max(stops[k].start_s, min(starts[k + 1] - cap - travels[k] - services[k], latest))
+        return starts
+
+    def longest(starts: Sequence[int]) -> int:
+        waits = (starts[k + 1] - starts[k] - services[k] - travels[k] for k in range(len(travels)))
+        return max(waits, default=0)
+
+    low, high = most_wait_s, longest([stop.start_s for stop in stops])
+    if high <= low:
+        return list(stops)
+    while low < high:  # the shortest longest wait, or the allowed one
+        cap = (low + high) // 2
+        low, high = (low, cap) if longest(starts_for(cap)) <= cap else (cap + 1, high)
+    starts = starts_for(high)
+    spread, arrival = [], stops[0].arrival_s
+    for k, (stop, start) in enumerate(zip(stops, starts, strict=True)):
+        spread.append(replace(stop, arrival_s=arrival, start_s=start, departure_s=start + services[k]))
+        arrival = start + services[k] + (travels[k] if k < len(travels) else 0)
+    return spread
+
+
 def _walk(
     problem: Problem,
     matrix: Matrix,
@@ -249,6 +322,7 @@ def _walk(
     depart_s: int | None,
     not_before_s: int,
     later: bool,
+    max_wait_s: int | None,
 ) -> TimedRoute:
     """:func:`time_route`'s walk along the day, with the first departure as given or as early as allowed."""
     day = _Day(problem, courier, breaks)
@@ -306,6 +380,14 @@ def _walk(
                 run = slice(head + start_k, head + end_k)
                 most = None if start_k == 0 else day.room(first, end)
                 delay, timed[run] = _leave_later(problem, timed[run], most)
+                if max_wait_s is not None:  # the wait this leaves at the run's first stop goes before it
+                    timed[run] = _spread_waits(problem, timed[run], max_wait_s)
+                    head_stop = timed[run][0]
+                    absorb = head_stop.start_s - head_stop.arrival_s
+                    if most is not None:
+                        absorb = min(absorb, most - delay)
+                    timed[run.start] = replace(head_stop, arrival_s=head_stop.arrival_s + absorb)
+                    delay += absorb
                 if start_k == 0:
                     leave += delay
                 else:

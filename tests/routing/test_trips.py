@@ -16,7 +16,7 @@ from routing.picking import home_sites, pick_schedule
 from routing.plan import Plan
 from routing.plan_json import EditedRoute
 from routing.solve import _penalties
-from routing.timing import StopRef, time_route
+from routing.timing import StopRef, time_route, time_route_fitting_breaks
 from routing.waves import by_waves
 from scheduling.check import ViolationKind, check_routes
 
@@ -241,3 +241,45 @@ def test_waves_build_a_first_plan_of_several_trips(street: SimpleNamespace) -> N
     assert start is not None and start.served() == 4 and len(start.reloads[0]) == 1  # two trips of two
     timed = time_route(problem, matrix, 0, start.routes[0], reloads=start.reloads[0])
     assert timed.on_time and timed.route.trips[1].depart_s >= timed.route.trips[0].back_s + 60
+
+
+def test_a_long_wait_at_a_door_is_shared_with_the_stops_before_it(street: SimpleNamespace) -> None:
+    # "pinned" must be served by 100 s, "later" not before 2,000 s: 1,700 s of waiting after "pinned" either way
+    orders = (street.order("pinned", 1.0, 0, 100), street.order("any", 2.0), street.order("later", 3.0, 2_000))
+    problem = Problem((street.site(),), (street.courier(),), orders)
+    stops: list[StopRef] = [(0, "delivery"), (1, "delivery"), (2, "delivery")]
+    matrix = street.matrix(problem)
+    alone = time_route(problem, matrix, 0, stops, leave_late=True).route
+    shared = time_route(problem, matrix, 0, stops, max_wait_s=900).route
+    even = time_route(problem, matrix, 0, stops, max_wait_s=600).route
+    assert [s.start_s - s.arrival_s for s in alone.stops] == [0, 0, 1_700]
+    assert [s.start_s - s.arrival_s for s in shared.stops] == [0, 800, 900]
+    assert [s.start_s - s.arrival_s for s in even.stops] == [0, 850, 850]  # 600 each cannot be: as even as it gets
+    assert alone.end_s == shared.end_s == even.end_s and alone.start_s == shared.start_s == 0
+
+
+def test_the_solver_keeps_every_wait_within_max_wait_even_for_a_courier_with_a_break(
+    street: SimpleNamespace,
+) -> None:
+    # serving "later" after "pinned" in one trip means 1,700 s at a door; the break comes after both
+    courier = street.courier(max_trips=1, breaks=(Break(Window(3_000, 8 * HOUR), 900),))
+    orders = (street.order("pinned", 1.0, 0, 100), street.order("later", 2.0, 1_900))
+    problem = Problem((street.site(),), (courier,), orders)
+    plan = solve(problem, street.matrix(problem), params=replace(PARAMS, max_wait_s=900))
+    assert plan.summary.orders_served == 1
+    for route in plan.routes:
+        assert all(s.start_s - s.arrival_s <= 900 for s in route.stops[1:])
+
+
+def test_a_break_the_search_put_one_stop_off_moves_to_where_the_day_is_on_time(street: SimpleNamespace) -> None:
+    # a break on the way to "tight" cannot start before 1,000 s, when "tight" must be served by 400 s
+    courier = street.courier(breaks=(Break(Window(1_000, 5_000), 600),))
+    orders = (street.order("any", 1.0), street.order("tight", 2.0, 0, 400))
+    problem = Problem((street.site(),), (courier,), orders)
+    stops: list[StopRef] = [(0, "delivery"), (1, "delivery")]
+    matrix = street.matrix(problem)
+    assert not time_route(problem, matrix, 0, stops, breaks=[1]).on_time
+    fitted = time_route_fitting_breaks(problem, matrix, 0, stops, [1])
+    assert fitted.on_time and not fitted.missed_breaks
+    ((start, _),) = fitted.route.breaks
+    assert start >= fitted.route.stops[1].departure_s  # after "tight"
