@@ -14,7 +14,7 @@ import numpy as np
 
 from geo.matrix import LegProvider, Matrix, Point
 from routing.model import Order, Problem
-from routing.plan import Plan
+from routing.plan import Plan, Stop
 
 __all__ = ["add_orders", "drop_orders"]
 
@@ -57,8 +57,15 @@ def add_orders(
         in_m, in_s = provider.legs(points, new_points, profile)
         distances[profile] = _grow(matrix.distance_m[profile], keep, added, out_m, in_m)
         durations[profile] = _grow(matrix.duration_s[profile], keep, added, out_s, in_s)
-    routes = tuple(replace(r, stops=tuple(replace(s, node=int(keep[s.node])) for s in r.stops)) for r in plan.routes)
+    if not any(s.node >= first_new for r in plan.routes for s in r.stops):
+        return grown, Matrix(distances, durations), plan  # no pickup stop moves
+    routes = tuple(replace(r, stops=tuple(_renumbered(s, keep, first_new) for s in r.stops)) for r in plan.routes)
     return grown, Matrix(distances, durations), replace(plan, routes=routes)
+
+
+def _renumbered(stop: Stop, keep: np.ndarray, first_new: int) -> Stop:
+    """``stop`` at its node's new number (only pickup nodes, from ``first_new`` on, move)."""
+    return stop if stop.node < first_new else replace(stop, node=int(keep[stop.node]))
 
 
 def drop_orders(problem: Problem, matrix: Matrix, plan: Plan, gone: Collection[int]) -> tuple[Problem, Matrix, Plan]:

@@ -8,6 +8,7 @@ import numpy as np
 
 from geo import StraightLineProvider
 from routing import Capacity, Courier, Order, Problem, Site, Window
+from routing.model import Pickup
 from routing.plan import Plan, SolveStats
 from routing.timing import time_route
 from scheduling import Demand, LivePlan, PromiseDesk, PromisePolicy
@@ -61,3 +62,24 @@ def test_dropping_added_orders_gives_back_the_same_problem_matrix_and_plan() -> 
     assert np.array_equal(smaller.duration_s["bike"], live.matrix.duration_s["bike"])
     kept, _, renumbered = drop_orders(problem, matrix, plan, {1, 3})
     assert [o.id for o in kept.orders] == ["tight", "x1"] and renumbered.routes[0].stops[0].order == 0
+
+
+def test_adding_an_order_moves_the_pickup_stops_with_their_matrix_rows() -> None:
+    site = Site("store", "store", SITE, Window(0, 20 * HOUR), {"milk": 10})
+    bike = Courier("bike", 0, Window(8 * HOUR, 12 * HOUR), "bike", Capacity(30_000))
+    meal = Order(
+        "meal", (60.175, 24.94), (Window(8 * HOUR, 11 * HOUR),), pickup=Pickup((60.172, 24.95), (Window(0, 20 * HOUR),))
+    )
+    milk = Order("milk", (60.168, 24.93), (Window(8 * HOUR, 11 * HOUR),), {"milk": 1})
+    problem = Problem((site,), (bike,), (meal, milk))
+    provider = StraightLineProvider()
+    matrix = provider.matrix(problem.locations(), ["bike"])
+    route = time_route(problem, matrix, 0, [(0, "pickup"), (0, "delivery"), (1, "delivery")]).route
+    plan = Plan((route,), (), SolveStats(0, 0, 0, ""))
+    new = Order("new", (60.171, 24.935), (Window(8 * HOUR, 11 * HOUR),), {"milk": 1})
+    grown, bigger, moved = add_orders(problem, matrix, plan, [new], provider)
+    nodes = [s.node for s in moved.routes[0].stops]
+    assert nodes == [grown.pickup_node[0], grown.delivery_node(0), grown.delivery_node(1)] == [4, 1, 2]
+    old_pickup, new_pickup = problem.pickup_node[0], grown.pickup_node[0]
+    assert bigger.duration_s["bike"][new_pickup, 1] == matrix.duration_s["bike"][old_pickup, 1]
+    assert moved.routes[0].stops[1] is plan.routes[0].stops[1]  # a delivery stop is kept as it was
