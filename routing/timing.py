@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Literal
 
 from geo.matrix import Matrix
 from routing.model import Break, Problem, Window
@@ -227,19 +227,28 @@ def time_route_fitting_breaks(
     courier: int,
     stops: Sequence[StopRef],
     breaks: Sequence[int] | None,
-    **timing: Any,
+    *,
+    reloads: Sequence[int] = (),
+    ready: Mapping[int, int] | None = None,
+    max_wait_s: int | None = None,
 ) -> TimedRoute:
     """:func:`time_route` with ``breaks`` where a search put them, or, when the day is not on time with them, the
     first placement that is: each break where it first fits, then one break at a time moved to each position.
     A search's break times are bounds, not a schedule (its stops' and breaks' earliest times need not hold
-    together), so the position read from them can be one stop off. ``timing`` as :func:`time_route` takes it."""
-    timed = time_route(problem, matrix, courier, stops, breaks=breaks, **timing)
+    together), so the position read from them can be one stop off. The other arguments as :func:`time_route`'s."""
+
+    def timed_with(placed: Sequence[int] | None) -> TimedRoute:
+        return time_route(
+            problem, matrix, courier, stops, reloads=reloads, breaks=placed, ready=ready, max_wait_s=max_wait_s
+        )
+
+    timed = timed_with(breaks)
     if timed.on_time or breaks is None:
         return timed
     tries: list[Sequence[int] | None] = [None]
     tries += [(*breaks[:k], p, *breaks[k + 1 :]) for k in range(len(breaks)) for p in range(len(stops) + 2)]
     for placed in tries:
-        other = time_route(problem, matrix, courier, stops, breaks=placed, **timing)
+        other = timed_with(placed)
         if other.on_time:
             return other
     return timed
