@@ -246,7 +246,9 @@ def time_route_fitting_breaks(
     if timed.on_time or breaks is None:
         return timed
     tries: list[Sequence[int] | None] = [None]
-    tries += [(*breaks[:k], p, *breaks[k + 1 :]) for k in range(len(breaks)) for p in range(len(stops) + 2)]
+    tries += [
+        (*breaks[:k], p, *breaks[k + 1 :]) for k in range(len(breaks)) for p in range(len(stops) + 2) if p != breaks[k]
+    ]
     for placed in tries:
         other = timed_with(placed)
         if other.on_time:
@@ -293,12 +295,13 @@ def _spread_waits(problem: Problem, stops: Sequence[Stop], most_wait_s: int) -> 
     start, so the return does not move; the first one's wait is the trip's to absorb (it leaves later)."""
     services = [stop.departure_s - stop.start_s for stop in stops]
     travels = [nxt.arrival_s - stop.departure_s for stop, nxt in itertools.pairwise(stops)]
+    window_ends = [_window_end(problem, stop) for stop in stops]
 
     def starts_for(cap: int) -> list[int]:
         starts = [stop.start_s for stop in stops]
         for k in range(len(stops) - 2, -1, -1):
-            latest = min(_window_end(problem, stops[k]), starts[k + 1] - travels[k] - services[k])
-            starts[k] = max(stops[k].start_s, min(starts[k + 1] - cap - travels[k] - services[k], latest))
+            reach_next = starts[k + 1] - travels[k] - services[k]  # the latest start that is at the next by its start
+            starts[k] = max(stops[k].start_s, min(reach_next - cap, window_ends[k]))
         return starts
 
     def longest(starts: Sequence[int]) -> int:
