@@ -21,6 +21,7 @@ import itertools
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -36,6 +37,11 @@ from routing.trips import trip_slots
 __all__ = ["RoutingModel", "SearchResult", "Wave"]
 
 _BIG = 10**15
+# OR-Tools stops each completion search (restoring a start plan, finishing a neighbour's times) after a limit, 100 ms
+# by default: restoring a multi-trip day with breaks takes about that long (80-140 ms on the sample problem), so it
+# failed or not by the machine's load. A start that fails is tried again with the next limit; a longer one than
+# needed slows the whole search (166 solutions in 15 s at 2 s against 261 at 100 ms on the sample problem)
+_COMPLETION_LIMITS_MS = (100, 400, 1600)
 
 
 @dataclass(frozen=True)
@@ -128,6 +134,11 @@ class RoutingModel:
     def trip_slots(self) -> int:
         """How many OR-Tools vehicles (trip slots) the model has for its couriers."""
         return len(self._trips)
+
+    @property
+    def courier_slots(self) -> dict[int, int]:
+        """The trip slots of each of the model's couriers."""
+        return {c: len(vehicles) for c, vehicles in self._vehicles_of.items()}
 
     # -- building -------------------------------------------------------------------------------------------
     def _build(
@@ -410,13 +421,14 @@ class RoutingModel:
         counter = self._counter
         counter.on_solution, counter.stop, counter.count = on_solution, stop_when_all_served, 0
         if initial is not None:
-            start = routing.ReadAssignmentFromRoutes(self._node_routes(initial, reloads or {}), True)
-            if start is None and reloads:
-                # reading several trips back can fail where propagation alone cannot place the breaks and trips of
-                # a courier: start from each courier's first trip, the local search puts the other orders back
+            solution = self._solve_from(initial, reloads or {}, search)
+            if solution is None and reloads:
+                # reading several trips back, or restoring them, can fail where propagation alone cannot place the
+                # breaks and trips of a courier (and does so depending on the order of its propagation, which
+                # changes between runs): start from each courier's first trip, the local search puts the other
+                # orders back
                 first = {c: list(stops[: (reloads.get(c) or (len(stops),))[0]]) for c, stops in initial.items()}
-                start = routing.ReadAssignmentFromRoutes(self._node_routes(first, {}), True)
-            solution = routing.SolveFromAssignmentWithParameters(start, search) if start else None
+                solution = self._solve_from(first, {}, search)
         else:
             solution = routing.SolveWithParameters(search)
         status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
@@ -426,6 +438,18 @@ class RoutingModel:
             return None
         routes, reloads, breaks = self._routes(solution)
         return SearchResult(routes, int(solution.ObjectiveValue()), counter.count, status, reloads, breaks)
+
+    def _solve_from(
+        self, routes: Mapping[int, Sequence[StopRef]], reloads: Mapping[int, Sequence[int]], search: Any
+    ) -> pywrapcp.Assignment | None:
+        """OR-Tools' search from ``routes``, restoring them within each of ``_COMPLETION_LIMITS_MS`` in turn (the
+        search goes on with the limit that worked); ``None`` if it cannot read or restore them."""
+        start = self.routing.ReadAssignmentFromRoutes(self._node_routes(routes, reloads), True)
+        for limit_ms in _COMPLETION_LIMITS_MS if start else ():
+            search.lns_time_limit.FromMilliseconds(limit_ms)
+            if (solution := self.routing.SolveFromAssignmentWithParameters(start, search)) is not None:
+                return solution
+        return None
 
     def _node_routes(
         self, routes: Mapping[int, Sequence[StopRef]], reloads: Mapping[int, Sequence[int]]

@@ -18,7 +18,7 @@ from routing.model import Problem
 from routing.ortools_model import RoutingModel, SearchResult
 from routing.params import SolveParams
 from routing.ruin_recreate import ruin_and_recreate
-from routing.waves import by_waves
+from routing.waves import by_waves, on_time_days
 
 _ATTEMPT_SHARE = 0.15  # of the time left, for the first attempt at a route count
 _RESISTED = 0.5  # each further attempt at the same route count gets this times the share of the one before
@@ -99,13 +99,14 @@ def first_search(
         return model.search(params, deadline.remaining() * share, on_solution=report)
     # OR-Tools' first-solution heuristics do not see the constraints that order a courier's trips (the plan they
     # build fails as a whole), its local search checks every move against them: it starts from a plan built wave by
-    # wave, else from the first solution of one trip per courier, else from the empty plan
+    # wave, else from the first solution of one trip per courier, else from the empty plan; each courier's day cut
+    # back until it holds its breaks, which the plans built without them may not
     limit = Deadline(deadline.remaining() * share)
-    waves = by_waves(scope, couriers, params, limit)
-    if waves is not None and (found := _from(model, waves, params, limit, report)) is not None:
+    waves = by_waves(scope, couriers, params, limit, model.courier_slots)
+    if waves is not None and (found := _from(model, on_time_days(scope, waves), params, limit, report)) is not None:
         return found
     one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())
-    start = one_trip or SearchResult({}, 0, 0, "EMPTY")
+    start = on_time_days(scope, one_trip) if one_trip else SearchResult({}, 0, 0, "EMPTY")
     return _from(model, start, params, limit, report) or one_trip
 
 

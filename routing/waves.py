@@ -5,12 +5,14 @@ model with several trips per courier the plan they build fails as a whole. A wav
 courier, each leaving no earlier than the courier is free (back from its last trip, reloaded), where the heuristics
 work; a trip's span costs one per second there, so that trips stay short and leave time for the next wave. Waves
 go on while they serve more orders; the stock the earlier waves took is gone for the later ones. Breaks are left
-to the full model (which may reject the plan: then the caller starts elsewhere).
+to the full model, which reads a plan only if every courier's day in it holds its breaks: :func:`on_time_days`
+cuts the days back until they do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -19,17 +21,20 @@ from routing.ortools_model import RoutingModel, SearchResult, Wave
 from routing.params import SolveParams
 from routing.partition import stock_left, with_stock
 from routing.picking import site_ready_times
-from routing.timing import StopRef, time_route
+from routing.timing import StopRef, split_trips, time_route
 
 if TYPE_CHECKING:
     from routing.phases import Scope
 
-__all__ = ["by_waves"]
+__all__ = ["by_waves", "on_time_days"]
 
 
-def by_waves(scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline) -> SearchResult | None:
+def by_waves(
+    scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline, slots: Mapping[int, int]
+) -> SearchResult | None:
     """Routes (with their trips in ``reloads``) of the scope's orders for ``couriers``, built wave by wave from
-    OR-Tools' first solution of each wave, within ``deadline``; ``None`` if the first wave serves nothing."""
+    OR-Tools' first solution of each wave, within ``deadline``, at most ``slots[c]`` trips for courier ``c`` (the
+    full model's, so that it can read the plan); ``None`` if the first wave serves nothing."""
     problem, matrix, orders, allowed = scope.problem, scope.matrix, scope.orders, scope.allowed
     routes: dict[int, list[StopRef]] = {}
     reloads: dict[int, list[int]] = {}
@@ -57,7 +62,7 @@ def by_waves(scope: Scope, couriers: Sequence[int], params: SolveParams, deadlin
 
     solutions = 0
     while left and deadline.remaining() > 0:
-        able = [c for c in couriers if (limit := problem.couriers[c].trip_limit) is None or _trips(c) < limit]
+        able = [c for c in couriers if _trips(c) < slots[c]]
         if not able:
             break
         sites = {problem.couriers[c].site for c in couriers}
@@ -91,3 +96,29 @@ def by_waves(scope: Scope, couriers: Sequence[int], params: SolveParams, deadlin
     if not routes:
         return None
     return SearchResult(routes, 0, solutions, "WAVES", {c: tuple(r) for c, r in reloads.items()})
+
+
+def on_time_days(scope: Scope, start: SearchResult) -> SearchResult:
+    """``start`` with each courier's day cut back, its last order first, until it is on time with its breaks (taken
+    where they first fit) and the scope's longest wait at a door: one day that cannot hold them makes the full model
+    reject the whole plan, and its local search puts the orders cut back in again."""
+    problem, matrix = scope.problem, scope.matrix
+    picked = site_ready_times(problem, {o: scope.allowed[o] for o in scope.orders})
+    routes: dict[int, list[StopRef]] = {}
+    reloads: dict[int, tuple[int, ...]] = {}
+    for c, stops in start.routes.items():
+        trips = split_trips(stops, start.reloads.get(c, ()))
+
+        def on_time(trips: list[list[StopRef]], c: int = c) -> bool:
+            day = [s for trip in trips for s in trip]
+            starts = tuple(itertools.accumulate(len(trip) for trip in trips[:-1]))
+            ready = picked.get(problem.couriers[c].site)
+            return time_route(problem, matrix, c, day, reloads=starts, ready=ready, max_wait_s=scope.max_wait_s).on_time
+
+        while trips and not on_time(trips):
+            last = trips[-1][-1][0]
+            trips = [kept for trip in trips if (kept := [s for s in trip if s[0] != last])]
+        if trips:
+            routes[c] = [s for trip in trips for s in trip]
+            reloads[c] = tuple(itertools.accumulate(len(trip) for trip in trips[:-1]))
+    return replace(start, routes=routes, reloads={c: r for c, r in reloads.items() if r})

@@ -11,13 +11,15 @@ from routing import Capacity, Problem, Reason, SolveParams, Window, solve
 from routing.deadline import Deadline
 from routing.eligibility import eligibility
 from routing.model import Break, Picking
+from routing.ortools_model import SearchResult
 from routing.phases import Scope
 from routing.picking import home_sites, pick_schedule
 from routing.plan import Plan
 from routing.plan_json import EditedRoute
 from routing.solve import _penalties
 from routing.timing import StopRef, time_route, time_route_fitting_breaks
-from routing.waves import by_waves
+from routing.trips import MIN_DAY_SLOTS, trip_slots
+from routing.waves import by_waves, on_time_days
 from scheduling.check import ViolationKind, check_routes
 
 PARAMS = SolveParams(time_limit_s=60, solution_limit=200, metaheuristic="GREEDY_DESCENT")
@@ -237,10 +239,47 @@ def test_waves_build_a_first_plan_of_several_trips(street: SimpleNamespace) -> N
     matrix = street.matrix(problem)
     able = eligibility(problem, matrix)
     penalty = _penalties(problem, matrix, PARAMS)
-    start = by_waves(Scope.whole(problem, matrix, able, penalty), [0], PARAMS, Deadline(60))
+    scope = Scope.whole(problem, matrix, able, penalty)
+    start = by_waves(scope, [0], PARAMS, Deadline(60), scope.model([0]).courier_slots)
     assert start is not None and start.served() == 4 and len(start.reloads[0]) == 1  # two trips of two
     timed = time_route(problem, matrix, 0, start.routes[0], reloads=start.reloads[0])
     assert timed.on_time and timed.route.trips[1].depart_s >= timed.route.trips[0].back_s + 60
+    # no more trips than the full model has slots for (else it could not read the plan)
+    one = by_waves(scope, [0], PARAMS, Deadline(60), {0: 1})
+    assert one is not None and one.served() == 2 and not one.reloads
+
+
+def test_trip_slots_are_the_full_trips_a_working_day_holds(street: SimpleNamespace) -> None:
+    # twenty 1 kg baskets at 5.0 and 5.1 km, two a trip: 1,010 s out and back, a 10 s hop, a 90 s reload
+    orders = tuple(street.order(f"o{k}", 5.0 + 0.1 * (k % 2)) for k in range(20))
+    site = street.site(reload_s=90)
+
+    def slots(**courier: object) -> int:
+        problem = Problem((site,), (street.courier(capacity=Capacity(2_000), **courier),), orders)
+        allowed = {o: [0] for o in range(len(orders))}
+        return trip_slots(problem, street.matrix(problem), [0], range(len(orders)), allowed)[0]
+
+    assert slots(shift=Window(0, HOUR)) == 3  # 3,600 s / 1,110 s a trip
+    assert slots(shift=Window(0, 8 * HOUR)) == 20  # the day holds 25, the load needs 10: twice that
+    assert slots(max_duration_s=2_500) == 2
+    assert slots(max_duration_s=1_000) == MIN_DAY_SLOTS  # not even one full trip: still room to reload
+    assert slots(max_duration_s=2_500, max_trips=1) == 1
+
+
+def test_a_day_that_cannot_hold_its_break_is_cut_back_to_one_that_can(street: SimpleNamespace) -> None:
+    # two trips to 5 km, each 1,000 s; the break must start by 1,300 s and lasts until 3,000 s at the earliest,
+    # too late for "second", which must be served by 3,000 s
+    courier = street.courier(breaks=(Break(Window(1_200, 1_300), 1_800),))
+    orders = (street.order("first", 5.0, 0, 3_000), street.order("second", 5.0, 0, 3_000))
+    problem = Problem((street.site(),), (courier,), orders)
+    matrix = street.matrix(problem)
+    scope = Scope.whole(problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, PARAMS))
+    stops: list[StopRef] = [(0, "delivery"), (1, "delivery")]
+    assert not time_route(problem, matrix, 0, stops, reloads=(1,)).on_time
+    cut = on_time_days(scope, SearchResult({0: stops}, 0, 1, "WAVES", {0: (1,)}))
+    assert cut.routes == {0: [(0, "delivery")]} and cut.reloads == {}
+    kept = on_time_days(scope, SearchResult({0: stops[:1]}, 0, 1, "WAVES"))
+    assert kept.routes == {0: stops[:1]}
 
 
 def test_a_long_wait_at_a_door_is_shared_with_the_stops_before_it(street: SimpleNamespace) -> None:
