@@ -423,10 +423,9 @@ class RoutingModel:
         if initial is not None:
             solution = self._solve_from(initial, reloads or {}, search)
             if solution is None and reloads:
-                # reading several trips back, or restoring them, can fail where propagation alone cannot place the
-                # breaks and trips of a courier (and does so depending on the order of its propagation, which
-                # changes between runs): start from each courier's first trip, the local search puts the other
-                # orders back
+                # reading several trips back, or restoring them within every completion limit, can fail where
+                # propagation alone cannot place the breaks and trips of a courier: start from each courier's first
+                # trip, the local search puts the other orders back
                 first = {c: list(stops[: (reloads.get(c) or (len(stops),))[0]]) for c, stops in initial.items()}
                 solution = self._solve_from(first, {}, search)
         else:
