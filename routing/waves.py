@@ -108,17 +108,17 @@ def on_time_days(scope: Scope, start: SearchResult) -> SearchResult:
     reloads: dict[int, tuple[int, ...]] = {}
     for c, stops in start.routes.items():
         trips = split_trips(stops, start.reloads.get(c, ()))
-
-        def on_time(trips: list[list[StopRef]], c: int = c) -> bool:
-            day = [s for trip in trips for s in trip]
-            starts = tuple(itertools.accumulate(len(trip) for trip in trips[:-1]))
-            ready = picked.get(problem.couriers[c].site)
-            return time_route(problem, matrix, c, day, reloads=starts, ready=ready, max_wait_s=scope.max_wait_s).on_time
-
-        while trips and not on_time(trips):
+        ready = picked.get(problem.couriers[c].site)
+        while trips:
+            day, starts = _joined(trips)
+            if time_route(problem, matrix, c, day, reloads=starts, ready=ready, max_wait_s=scope.max_wait_s).on_time:
+                routes[c], reloads[c] = day, starts
+                break
             last = trips[-1][-1][0]
             trips = [kept for trip in trips if (kept := [s for s in trip if s[0] != last])]
-        if trips:
-            routes[c] = [s for trip in trips for s in trip]
-            reloads[c] = tuple(itertools.accumulate(len(trip) for trip in trips[:-1]))
     return replace(start, routes=routes, reloads={c: r for c, r in reloads.items() if r})
+
+
+def _joined(trips: Sequence[Sequence[StopRef]]) -> tuple[list[StopRef], tuple[int, ...]]:
+    """A day's stops and where each of its trips after the first starts (the inverse of :func:`split_trips`)."""
+    return [s for trip in trips for s in trip], tuple(itertools.accumulate(len(trip) for trip in trips[:-1]))
