@@ -21,6 +21,7 @@ import numpy as np
 from geo.matrix import Matrix
 from routing.fastls_kernels import Instance, descend
 from routing.greedy import plain_deliveries
+from routing.numba_cache import compiled_or_cached
 from routing.ortools_model import RoutingModel
 
 __all__ = ["NEIGHBOURS", "LocalSearch", "applies", "ready", "warm_up"]
@@ -50,12 +51,7 @@ def ready() -> bool:
     """True when using the descent costs no compile: it is compiled in this process, or numba's on-disk cache holds
     it for this source (loading it takes ~0.2 s). A compile takes 15-40 s, more than most solves' budgets, so a solve
     uses the descent only when this is true (:func:`warm_up` or ``python -m routing.fastls`` makes it so)."""
-    if descend.signatures:
-        return True
-    try:  # numba's cache index: empty when missing or written for another version of the source
-        return bool(descend._cache._cache_file._load_index())  # type: ignore[attr-defined]
-    except (AttributeError, OSError):  # numba's internals moved: assume a compile
-        return False
+    return compiled_or_cached(descend)
 
 
 class LocalSearch:

@@ -85,7 +85,8 @@ class Wave:
 class RoutingModel:
     """An OR-Tools model of ``orders`` (indices) served by ``couriers`` (indices) of ``problem`` (with
     ``one_trip``, every courier makes at most one trip; with ``max_wait_s``, no wait at a stop is longer; with
-    ``wave``, one trip each as :class:`Wave` says)."""
+    ``wave``, one trip each as :class:`Wave` says; ``slots``: the trips of each courier, instead of
+    :func:`routing.trips.trip_slots`'s estimate)."""
 
     def __init__(
         self,
@@ -99,12 +100,16 @@ class RoutingModel:
         one_trip: bool = False,
         max_wait_s: int | None = None,
         wave: Wave | None = None,
+        slots: Mapping[int, int] | None = None,
     ) -> None:
         self.problem, self.couriers, self.orders = problem, list(couriers), list(orders)
         self.max_wait_s, self.wave = max_wait_s, wave
         self.allowed, self.penalty = allowed, penalty
         single = one_trip or wave is not None
-        slots = {c: 1 for c in self.couriers} if single else trip_slots(problem, matrix, self.couriers, orders, allowed)
+        if slots is None and single:
+            slots = dict.fromkeys(self.couriers, 1)
+        elif slots is None:
+            slots = trip_slots(problem, matrix, self.couriers, orders, allowed)
         self._trips = [(c, k) for c in self.couriers for k in range(slots[c])]  # vehicle -> (courier, trip)
         self._vehicles_of: dict[int, list[int]] = {}
         for v, (c, _) in enumerate(self._trips):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from geo.matrix import Matrix
+from routing import tripls
 from routing.deadline import Deadline
 from routing.eligibility import Eligibility
 from routing.model import Problem
@@ -65,8 +66,11 @@ class Scope:
         """Every servable order of ``problem``, each with the couriers ``able`` allows."""
         return cls(problem, matrix, able.servable, dict(enumerate(able.couriers)), penalty, max_wait_s)
 
-    def model(self, couriers: Sequence[int], *, one_trip: bool = False) -> RoutingModel:
-        """An OR-Tools model of the scope's orders on ``couriers`` (one trip each with ``one_trip``)."""
+    def model(
+        self, couriers: Sequence[int], *, one_trip: bool = False, slots: Mapping[int, int] | None = None
+    ) -> RoutingModel:
+        """An OR-Tools model of the scope's orders on ``couriers`` (one trip each with ``one_trip``, else ``slots``
+        trips, by default :func:`routing.trips.trip_slots`'s estimate)."""
         return RoutingModel(
             self.problem,
             self.matrix,
@@ -76,6 +80,7 @@ class Scope:
             self.penalty,
             one_trip=one_trip,
             max_wait_s=self.max_wait_s,
+            slots=slots,
         )
 
 
@@ -85,11 +90,18 @@ def dropped(result: SearchResult, penalty: Mapping[int, int], orders: Sequence[i
 
 
 def first_search(
-    scope: Scope, couriers: Sequence[int], params: SolveParams, deadline: Deadline, progress: Progress | None
+    scope: Scope,
+    couriers: Sequence[int],
+    params: SolveParams,
+    deadline: Deadline,
+    progress: Progress | None,
+    seed: int = 0,
 ) -> SearchResult | None:
     """A first solution of the scope's orders on ``couriers`` and the metaheuristic, for the first-search share of
     the time; with more than one trip for a courier, local search from a plan built by :func:`routing.waves.by_waves`
-    instead (or one trip per courier, or the empty plan, when the model cannot read it)."""
+    instead (or one trip per courier, or the empty plan, when the model cannot read it), or, where
+    :func:`routing.tripls.applies` (:func:`_by_days`), the compiled search of whole days from the waves' plan
+    (``seed`` seeds it) and OR-Tools' local search from its days."""
     if not scope.orders:
         return None
     model = scope.model(couriers)
@@ -103,11 +115,49 @@ def first_search(
     # back until it holds its breaks, which the plans built without them may not
     limit = Deadline(deadline.remaining() * share)
     waves = by_waves(scope, couriers, params, limit, model.courier_slots)
-    if waves is not None and (found := _from(model, on_time_days(scope, waves), params, limit, report)) is not None:
+    if _by_days(model, params):
+        start = on_time_days(scope, waves) if waves is not None else SearchResult({}, 0, 0, "EMPTY")
+        if (found := _day_search(scope, model, start, params, limit, seed, report)) is not None:
+            return found
+    elif waves is not None and (found := _from(model, on_time_days(scope, waves), params, limit, report)) is not None:
         return found
     one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())
     start = on_time_days(scope, one_trip) if one_trip else SearchResult({}, 0, 0, "EMPTY")
     return _from(model, start, params, limit, report) or one_trip
+
+
+def _by_days(model: RoutingModel, params: SolveParams) -> bool:
+    """Whether a multi-trip first search runs :class:`routing.tripls.TripSearch`: with the compiled local search,
+    on a model it applies to, compiled or cached (or with a round limit: the compile is worth a repeatable run),
+    not when only a solution limit bounds the search (OR-Tools alone repeats it)."""
+    repeatable = params.ruin_iterations is not None
+    timed = params.solution_limit is None and tripls.ready()
+    return params.local_search == "compiled" and (repeatable or timed) and tripls.applies(model)
+
+
+def _day_search(
+    scope: Scope,
+    model: RoutingModel,
+    start: SearchResult,
+    params: SolveParams,
+    deadline: Deadline,
+    seed: int,
+    report: Callable[[int], None] | None,
+) -> SearchResult | None:
+    """:class:`routing.tripls.TripSearch` on ``model`` from ``start`` until ``READ_BACK_SHARE`` of the time is left
+    (or for ``params.ruin_iterations`` rounds), then OR-Tools' local search from its best days, on a model with the
+    trip slots they use, for the rest; ``None`` if OR-Tools cannot read them back."""
+    days = tripls.TripSearch(model, scope.matrix)
+    days.load(start)
+    days.run(Deadline(deadline.remaining() * (1 - tripls.READ_BACK_SHARE)), seed, params.ruin_iterations)
+    if report is not None:
+        report(days.objective())
+    routes, reloads = days.days()
+    slots = {c: max(k, len(reloads.get(c, ())) + 1) for c, k in model.courier_slots.items()}
+    found = scope.model(model.couriers, slots=slots).search(
+        params, deadline.remaining(), initial=routes, reloads=reloads, on_solution=report
+    )
+    return found
 
 
 def _from(

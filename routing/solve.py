@@ -147,7 +147,7 @@ def _pipeline(
     """One worker's search: first solution and local search, then route elimination (and polish if asked)."""
     deadline = Deadline(budget_s)
     couriers = sorted({c for o in scope.orders for c in scope.allowed[o]})
-    best = first_search(scope, couriers, params, deadline, progress)
+    best = first_search(scope, couriers, params, deadline, progress, seed)
     if best is not None and params.route_elimination:
         reserve_s = 0.3 * params.time_limit_s * (1 - params.elimination_share)
         best = eliminate_routes(

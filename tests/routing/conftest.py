@@ -16,6 +16,8 @@ from geo.matrix import Matrix
 from routing import Capacity, Courier, Order, Problem, Site, SolveParams, Window
 from routing.eligibility import eligibility
 from routing.ortools_model import RoutingModel
+from routing.plan import Plan
+from routing.plan_json import EditedRoute
 from routing.solve import _penalties
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -68,3 +70,13 @@ def fresh_model() -> Callable[[str, str], tuple[Problem, Matrix, RoutingModel]]:
     """``fresh_model(file, set_name)``: an instance and a fresh model of it (OR-Tools operators keep state between
     searches, so a test that compares searches builds a model for each)."""
     return model_of
+
+
+def edited_routes(plan: Plan) -> list[EditedRoute]:
+    """``plan``'s routes as a hand-edited plan gives them to the plan checker (stops, where each trip starts)."""
+    routes = []
+    for r in plan.routes:
+        stops = tuple((s.order, s.kind) for s in r.stops)
+        reloads = tuple(k for k in range(1, len(r.stops)) if r.stops[k].trip != r.stops[k - 1].trip)
+        routes.append(EditedRoute(r.courier, r.site, stops, reloads))
+    return routes

@@ -22,6 +22,8 @@ from routing.trips import MIN_DAY_SLOTS, trip_slots
 from routing.waves import by_waves, on_time_days
 from scheduling.check import ViolationKind, check_routes
 
+from .conftest import edited_routes
+
 PARAMS = SolveParams(time_limit_s=60, solution_limit=200, metaheuristic="GREEDY_DESCENT")
 HOUR = 3600
 
@@ -46,7 +48,7 @@ def test_one_courier_makes_three_trips_when_one_cannot_carry_all(street: SimpleN
     assert max(trip_loads(problem, plan)) <= 2_000
     for before, after in zip(route.trips, route.trips[1:], strict=False):
         assert after.depart_s >= before.back_s + 120  # reloading at the site between trips
-    assert check_routes(problem, street.matrix(problem), _edited(plan)).ok
+    assert check_routes(problem, street.matrix(problem), edited_routes(plan)).ok
 
 
 def test_ready_time_puts_an_order_on_a_later_trip(street: SimpleNamespace) -> None:
@@ -169,15 +171,6 @@ def test_exact_costs_at_seed_0_on_a_small_multi_trip_problem(street: SimpleNames
     assert plan.is_complete()
     # the optimum: 3 + 5 (10 km), 4 + 6 (12 km), and 1 with 2 on the way (6 km, the same as apart)
     assert (plan.summary.distance_m, plan.summary.trips, plan.summary.routes) == (28_000, 3, 2)
-
-
-def _edited(plan: Plan) -> list[EditedRoute]:
-    routes = []
-    for r in plan.routes:
-        stops = tuple((s.order, s.kind) for s in r.stops)
-        reloads = tuple(k for k in range(1, len(r.stops)) if r.stops[k].trip != r.stops[k - 1].trip)
-        routes.append(EditedRoute(r.courier, r.site, stops, reloads))
-    return routes
 
 
 def test_checker_finds_each_new_violation_in_a_hand_edited_plan(street: SimpleNamespace) -> None:

@@ -1,0 +1,225 @@
+"""Ruin and recreate over couriers' whole days of trips, compiled, beside OR-Tools' local search.
+
+On a multi-trip model OR-Tools checks every move against the constraints that order a courier's trips in time (its
+propagation, not its fast filters): a few hundred moves a second reach them. This search keeps each courier's day as
+one sequence, a reload at the site before each trip (:mod:`routing.tripls_kernels`), checks an insertion's time
+windows, ready times, per-trip capacity and working time in O(1) from the day's prefix and suffix segments, and
+runs SISR's ruin and recreate (Christiaens & Vanden Berghe 2020): strings of consecutive orders removed from trips
+near a random order, every order left out put back at its cheapest place on a trip or on a new trip of its own
+(within the courier's ``max_trips``), with blinks, under simulated annealing. Thousands of rounds a second.
+
+It models the OR-Tools model exactly for the models :func:`applies` accepts, with the trips of a day in time order
+(OR-Tools also allows any order), so OR-Tools reads every plan it returns back at the same objective and goes on
+from there (:func:`improve_days`).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from geo.matrix import Matrix
+from routing.deadline import Deadline
+from routing.greedy import plain_deliveries
+from routing.numba_cache import compiled_or_cached
+from routing.ortools_model import RoutingModel, SearchResult
+from routing.picking import site_ready_times
+from routing.timing import StopRef, split_trips
+from routing.tripls_kernels import BIG, NEG, RELOAD, Instance, copy_days, new_days, retime, search, seed_rng
+
+__all__ = ["READ_BACK_SHARE", "TripSearch", "applies", "ready", "warm_up"]
+
+READ_BACK_SHARE = 0.1
+"""Of a multi-trip first search's time, what is left for OR-Tools to read the days back and search on from them."""
+_NEAR = 64  # orders by distance that the ruin walks from its seed order
+_TEMPERATURE = 0.01  # the annealing's first temperature, of the metres out to every order and back ...
+_COOLING = 0.01  # ... and its last, of the first
+_CHUNK_S = 0.05  # rounds run at once between two looks at the clock
+
+
+def applies(model: RoutingModel) -> bool:
+    """True when the search models ``model`` exactly: some courier has more than one trip slot, plain deliveries
+    (:func:`plain_deliveries`), one travel profile, no breaks, distance limits, cap on waits or wave."""
+    problem = model.problem
+    couriers = [problem.couriers[c] for c in model.couriers]
+    simple = all(c.max_distance_m is None and not c.breaks for c in couriers)
+    simple &= len({c.profile for c in couriers}) == 1 and model.trip_slots > len(couriers)
+    simple &= model.max_wait_s is None and model.wave is None
+    return bool(couriers) and simple and plain_deliveries(problem, model.orders, model.allowed)
+
+
+def ready() -> bool:
+    """True when running the search costs no compile: compiled in this process or in numba's on-disk cache for
+    this source (a compile takes 20-60 s; :func:`warm_up` or ``python -m routing.tripls`` pays it)."""
+    return compiled_or_cached(search)
+
+
+class TripSearch:
+    """The days of ``model``'s couriers (which :func:`applies` accepts) on ``matrix``, searched from a start."""
+
+    def __init__(self, model: RoutingModel, matrix: Matrix) -> None:
+        problem = model.problem
+        self.model = model
+        self.couriers = list(model.couriers)
+        cs = [problem.couriers[c] for c in self.couriers]
+        self.orders = list(model.orders)
+        self.local = {o: k for k, o in enumerate(self.orders)}
+        orders = [problem.orders[o] for o in self.orders]
+        n, count = len(orders), len(cs)
+        limits = [[c.capacity.weight_g, c.capacity.volume_cm3, c.capacity.items] for c in cs]
+        dims = [d for d in range(3) if d == 0 or any(row[d] is not None for row in limits)]
+        demand = np.array([[o.weight_g, o.volume_cm3, o.item_count] for o in orders], dtype=np.int64)[:, dims]
+        allowed = np.zeros((n, count), dtype=np.bool_)
+        index = {c: k for k, c in enumerate(self.couriers)}
+        for k, o in enumerate(self.orders):
+            allowed[k, [index[c] for c in model.allowed[o] if c in index]] = True
+        picked = site_ready_times(problem, {o: model.allowed[o] for o in self.orders})
+        ready_at = np.full((n, count), NEG, dtype=np.int64)
+        for k, order in enumerate(orders):
+            for r, courier in enumerate(cs):
+                at = order.ready_s if order.ready_s is not None else picked.get(courier.site, {}).get(self.orders[k])
+                ready_at[k, r] = NEG if at is None else at
+        # a courier with one slot ends its day elsewhere or has one order; the others make as many trips as pay
+        modelled = model.courier_slots
+        slots = [1 if modelled[c] == 1 else problem.couriers[c].trip_limit or n for c in self.couriers]
+        dist = np.ascontiguousarray(matrix.distance_m[cs[0].profile])
+        nodes = np.array([problem.delivery_node(o) for o in self.orders], dtype=np.int64)
+        self.instance = Instance(
+            nodes,
+            np.array([o.service_s for o in orders], dtype=np.int64),
+            np.array([o.windows[0].start_s for o in orders], dtype=np.int64),
+            np.array([o.windows[0].end_s for o in orders], dtype=np.int64),
+            ready_at,
+            demand,
+            allowed,
+            np.array([model.penalty[o] for o in self.orders], dtype=np.int64),
+            _nearest(dist, nodes, min(_NEAR, n - 1)),
+            np.array([[BIG if row[d] is None else row[d] for d in dims] for row in limits], dtype=np.int64),
+            np.array([c.site for c in cs], dtype=np.int64),
+            np.array([c.site if k > 1 else c.last_site for k, c in zip(slots, cs, strict=True)], dtype=np.int64),
+            np.array([max(c.shift.start_s, problem.sites[c.site].opening.start_s) for c in cs], dtype=np.int64),
+            np.array([c.shift.end_s for c in cs], dtype=np.int64),
+            np.array([problem.sites[c.site].reload_s for c in cs], dtype=np.int64),
+            np.array([BIG if c.max_duration_s is None else c.max_duration_s for c in cs], dtype=np.int64),
+            np.array([int(c.fixed_cost) for c in cs], dtype=np.int64),
+            np.array(slots, dtype=np.int64),
+            dist,
+            np.ascontiguousarray(matrix.duration_s[cs[0].profile]),
+        )
+        shape = (n, count, max(slots), len(dims))
+        self.current, self.scratch, self.best = (new_days(*shape) for _ in range(3))
+
+    def load(self, start: SearchResult) -> bool:
+        """Start from ``start``'s days (their trips in its order); False, and start from no day at all, if one of
+        them is late, over capacity, working time or trip slots here."""
+        days = self.current
+        on_time = True
+        for r, c in enumerate(self.couriers):
+            trips = split_trips(start.routes.get(c, []), start.reloads.get(c, ()))
+            sequence = [x for trip in trips if trip for x in [RELOAD, *(self.local[o] for o, _ in trip)]]
+            days.m[r] = len(sequence)
+            days.g[r, : len(sequence)] = sequence
+            on_time &= bool(retime(self.instance, days, r))
+        if not on_time:
+            days.m[:] = 0
+            days.where[:] = -1
+            for r in range(len(self.couriers)):
+                retime(self.instance, days, r)
+        copy_days(days, self.best)
+        return on_time
+
+    def run(self, deadline: Deadline, seed: int, rounds: int | None = None) -> int:
+        """Search until ``deadline`` (or for ``rounds`` rounds, for repeatable runs); the rounds made."""
+        seed_rng(seed)
+        p = self.instance
+        out_and_back = p.dist[p.site[0], p.node].sum() + p.dist[p.node, p.site[0]].sum()
+        first = max(1.0, _TEMPERATURE * float(out_and_back))
+        if rounds is not None:
+            search(self.instance, self.current, self.scratch, self.best, rounds, first, first * _COOLING)
+            return rounds
+        budget, done, chunk = max(deadline.remaining(), 1e-3), 0, 16
+        while (left := deadline.remaining()) > 0:
+            began = time.monotonic()
+            at = 1 - left / budget
+            step = min(1.0, _CHUNK_S / budget)
+            t0, t1 = first * _COOLING**at, first * _COOLING ** min(1.0, at + step)
+            search(self.instance, self.current, self.scratch, self.best, chunk, t0, t1)
+            done += chunk
+            took = max(time.monotonic() - began, 1e-6)
+            chunk = max(1, min(4 * chunk, int(chunk * _CHUNK_S / took)))
+        return done
+
+    def objective(self) -> int:
+        """The best days' objective: metres, fixed costs and the penalties of the orders they leave out."""
+        days = self.best
+        return int(days.cost.sum()) + int(self.instance.penalty[days.where < 0].sum())
+
+    def days(self) -> tuple[dict[int, list[StopRef]], dict[int, tuple[int, ...]]]:
+        """The best days as the OR-Tools model reads them: each used courier's stops and where its trips start."""
+        routes: dict[int, list[StopRef]] = {}
+        reloads: dict[int, tuple[int, ...]] = {}
+        days = self.best
+        for r, c in enumerate(self.couriers):
+            sequence = days.g[r, : days.m[r]].tolist()
+            if not sequence:
+                continue
+            stops: list[StopRef] = []
+            cuts: list[int] = []
+            for x in sequence:
+                if x == RELOAD:
+                    if stops:
+                        cuts.append(len(stops))
+                else:
+                    stops.append((self.orders[x], "delivery"))
+            routes[c], reloads[c] = stops, tuple(cuts)
+        return routes, reloads
+
+
+def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
+    """Each order's ``k`` nearest other orders by the shorter of the metres there and back, nearest first."""
+    n = len(nodes)
+    near = np.zeros((n, max(k, 0)), dtype=np.int64)
+    if k <= 0:
+        return near
+    both = np.minimum(dist[np.ix_(nodes, nodes)], dist[np.ix_(nodes, nodes)].T).astype(np.float64)
+    np.fill_diagonal(both, np.inf)
+    return np.argsort(both, axis=1, kind="stable")[:, :k].astype(np.int64)
+
+
+def warm_up() -> float:
+    """Compile (or load from numba's cache) the search on a two-order day; the seconds it took."""
+    began = time.monotonic()
+    dist = np.array([[0, 5, 5], [5, 0, 2], [5, 2, 0]], dtype=np.int64)
+    one = np.ones(1, dtype=np.int64)
+    instance = Instance(
+        np.array([1, 2], dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
+        np.zeros(2, dtype=np.int64),
+        np.full(2, 100, dtype=np.int64),
+        np.full((2, 1), NEG, dtype=np.int64),
+        np.ones((2, 1), dtype=np.int64),
+        np.ones((2, 1), dtype=np.bool_),
+        np.full(2, 1000, dtype=np.int64),
+        np.array([[1], [0]], dtype=np.int64),
+        one.reshape(1, 1),
+        0 * one,
+        0 * one,
+        0 * one,
+        100 * one,
+        one,
+        BIG * one,
+        0 * one,
+        2 * one,
+        dist,
+        dist,
+    )
+    days = [new_days(2, 1, 2, 1) for _ in range(3)]
+    retime(instance, days[0], 0)
+    copy_days(days[0], days[2])
+    search(instance, days[0], days[1], days[2], 4, 1.0, 0.1)
+    return time.monotonic() - began
+
+
+if __name__ == "__main__":
+    print(f"routing.tripls: compiled or loaded from numba's cache in {warm_up():.1f} s")
