@@ -82,10 +82,11 @@ def solve(
 def for_problem(params: SolveParams, problem: Problem) -> SolveParams:
     """``params`` as they apply to ``problem``: no route elimination when no courier has a fixed cost (the
     objective is distance alone); for a problem where some courier may make more than one trip, the whole
-    problem in one model searched by OR-Tools' local search for all the time (ruin-and-recreate, greedy insertion
-    and decomposition work on single-trip routes; route elimination and polish would read the plan back into
-    new models, which fails on many multi-trip plans with breaks: the search then stopped after a fifth of its
-    time), fewer couriers coming from their fixed costs in the objective alone."""
+    problem in one first search for all the time (:func:`routing.phases.first_search`: the compiled search of
+    whole days where it applies, else OR-Tools' local search; the single-trip ruin-and-recreate and decomposition
+    do not model trips, and route elimination and polish would read the plan back into new models, which fails on
+    many multi-trip plans with breaks: the search then stopped after a fifth of its time), fewer couriers coming
+    from their fixed costs in the objective alone."""
     if not any(c.fixed_cost for c in problem.couriers):
         params = replace(params, route_elimination=False)
     if any(c.trip_limit != 1 for c in problem.couriers):
