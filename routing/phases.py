@@ -100,8 +100,8 @@ def first_search(
     """A first solution of the scope's orders on ``couriers`` and the metaheuristic, for the first-search share of
     the time; with more than one trip for a courier, local search from a plan built by :func:`routing.waves.by_waves`
     instead (or one trip per courier, or the empty plan, when the model cannot read it), or, where
-    :func:`routing.tripls.applies` (:func:`_by_days`), the compiled search of whole days from the waves' plan
-    (``seed`` seeds it) and OR-Tools' local search from its days."""
+    :func:`routing.tripls.applies` (:func:`_by_days`), the compiled search of whole days from no day at all
+    (``seed`` seeds it; it served more than from the waves' plan) and OR-Tools' local search from its days."""
     if not scope.orders:
         return None
     model = scope.model(couriers)
@@ -114,12 +114,12 @@ def first_search(
     # wave, else from the first solution of one trip per courier, else from the empty plan; each courier's day cut
     # back until it holds its breaks, which the plans built without them may not
     limit = Deadline(deadline.remaining() * share)
-    waves = by_waves(scope, couriers, params, limit, model.courier_slots)
     if _by_days(model, params):
-        start = on_time_days(scope, waves) if waves is not None else SearchResult({}, 0, 0, "EMPTY")
-        if (found := _day_search(scope, model, start, params, limit, seed, report)) is not None:
+        if (found := _day_search(scope, model, params, limit, seed, report)) is not None:
             return found
-    elif waves is not None and (found := _from(model, on_time_days(scope, waves), params, limit, report)) is not None:
+    elif (waves := by_waves(scope, couriers, params, limit, model.courier_slots)) is not None and (
+        found := _from(model, on_time_days(scope, waves), params, limit, report)
+    ) is not None:
         return found
     one_trip = scope.model(couriers, one_trip=True).search(replace(params, solution_limit=1), limit.remaining())
     start = on_time_days(scope, one_trip) if one_trip else SearchResult({}, 0, 0, "EMPTY")
@@ -138,26 +138,25 @@ def _by_days(model: RoutingModel, params: SolveParams) -> bool:
 def _day_search(
     scope: Scope,
     model: RoutingModel,
-    start: SearchResult,
     params: SolveParams,
     deadline: Deadline,
     seed: int,
     report: Callable[[int], None] | None,
 ) -> SearchResult | None:
-    """:class:`routing.tripls.TripSearch` on ``model`` from ``start`` until ``READ_BACK_SHARE`` of the time is left
-    (or for ``params.ruin_iterations`` rounds), then OR-Tools' local search from its best days, on a model with the
-    trip slots they use, for the rest; ``None`` if OR-Tools cannot read them back."""
+    """:class:`routing.tripls.TripSearch` on ``model`` from no day at all (its first rounds insert the orders)
+    until ``READ_BACK_SHARE`` of the time is left (or for ``params.ruin_iterations`` rounds), then OR-Tools' local
+    search from its best days, on a model with the trip slots they use, for the rest; ``None`` if OR-Tools cannot
+    read them back."""
     days = tripls.TripSearch(model, scope.matrix)
-    days.load(start)
+    days.load(SearchResult({}, 0, 0, "EMPTY"))
     days.run(Deadline(deadline.remaining() * (1 - tripls.READ_BACK_SHARE)), seed, params.ruin_iterations)
     if report is not None:
         report(days.objective())
     routes, reloads = days.days()
     slots = {c: max(k, len(reloads.get(c, ())) + 1) for c, k in model.courier_slots.items()}
-    found = scope.model(model.couriers, slots=slots).search(
+    return scope.model(model.couriers, slots=slots).search(
         params, deadline.remaining(), initial=routes, reloads=reloads, on_solution=report
     )
-    return found
 
 
 def _from(

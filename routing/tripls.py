@@ -10,7 +10,7 @@ near a random order, every order left out put back at its cheapest place on a tr
 
 It models the OR-Tools model exactly for the models :func:`applies` accepts, with the trips of a day in time order
 (OR-Tools also allows any order), so OR-Tools reads every plan it returns back at the same objective and goes on
-from there (:func:`improve_days`).
+from there (:func:`routing.phases.first_search`).
 """
 
 from __future__ import annotations
