@@ -321,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{'feasible' if row.lastmile.feasible else 'INFEASIBLE'} ({row.lastmile_status}); "
             f"PyVRP {row.pyvrp.served} served, "
             f"{row.pyvrp.distance:.2f}, {'feasible' if row.pyvrp.feasible else 'INFEASIBLE'} "
-            f"({time.monotonic() - started:.1f} s)",
+            f"(both {time.monotonic() - started:.1f} s)",
             file=sys.stderr,
             flush=True,
         )
