@@ -148,7 +148,6 @@ def _day_search(
     search from its best days, on a model with the trip slots they use, for the rest; ``None`` if OR-Tools cannot
     read them back."""
     days = tripls.TripSearch(model, scope.matrix)
-    days.load(SearchResult({}, 0, 0, "EMPTY"))
     days.run(Deadline(deadline.remaining() * (1 - tripls.READ_BACK_SHARE)), seed, params.ruin_iterations)
     if report is not None:
         report(days.objective())

@@ -23,9 +23,9 @@ from geo.matrix import Matrix
 from routing.deadline import Deadline
 from routing.greedy import plain_deliveries
 from routing.numba_cache import compiled_or_cached
-from routing.ortools_model import RoutingModel, SearchResult
+from routing.ortools_model import RoutingModel
 from routing.picking import site_ready_times
-from routing.timing import StopRef, split_trips
+from routing.timing import StopRef
 from routing.tripls_kernels import BIG, NEG, RELOAD, Instance, copy_days, new_days, retime, search, seed_rng
 
 __all__ = ["READ_BACK_SHARE", "TripSearch", "applies", "ready", "warm_up"]
@@ -56,7 +56,8 @@ def ready() -> bool:
 
 
 class TripSearch:
-    """The days of ``model``'s couriers (which :func:`applies` accepts) on ``matrix``, searched from a start."""
+    """The days of ``model``'s couriers (which :func:`applies` accepts) on ``matrix``, searched from no day at all
+    (its first rounds insert the orders)."""
 
     def __init__(self, model: RoutingModel, matrix: Matrix) -> None:
         problem = model.problem
@@ -109,25 +110,9 @@ class TripSearch:
         )
         shape = (n, count, max(slots), len(dims))
         self.current, self.scratch, self.best = (new_days(*shape) for _ in range(3))
-
-    def load(self, start: SearchResult) -> bool:
-        """Start from ``start``'s days (their trips in its order); False, and start from no day at all, if one of
-        them is late, over capacity, working time or trip slots here."""
-        days = self.current
-        on_time = True
-        for r, c in enumerate(self.couriers):
-            trips = split_trips(start.routes.get(c, []), start.reloads.get(c, ()))
-            sequence = [x for trip in trips if trip for x in [RELOAD, *(self.local[o] for o, _ in trip)]]
-            days.m[r] = len(sequence)
-            days.g[r, : len(sequence)] = sequence
-            on_time &= bool(retime(self.instance, days, r))
-        if not on_time:
-            days.m[:] = 0
-            days.where[:] = -1
-            for r in range(len(self.couriers)):
+        for days in (self.current, self.best):
+            for r in range(count):
                 retime(self.instance, days, r)
-        copy_days(days, self.best)
-        return on_time
 
     def run(self, deadline: Deadline, seed: int, rounds: int | None = None) -> int:
         """Search until ``deadline`` (or for ``rounds`` rounds, for repeatable runs); the rounds made."""
