@@ -152,8 +152,7 @@ def _day_search(
     if report is not None:
         report(days.objective())
     routes, reloads = days.days()
-    slots = {c: max(k, len(reloads.get(c, ())) + 1) for c, k in model.courier_slots.items()}
-    return scope.model(model.couriers, slots=slots).search(
+    return scope.model(model.couriers, slots=days.slots()).search(
         params, deadline.remaining(), initial=routes, reloads=reloads, on_solution=report
     )
 

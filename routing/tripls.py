@@ -160,6 +160,12 @@ class TripSearch:
             routes[c], reloads[c] = stops, tuple(cuts)
         return routes, reloads
 
+    def slots(self) -> dict[int, int]:
+        """Each courier's trip slots for a model that reads the best days back: the model's, or the trips of its
+        best day when it makes more."""
+        _, reloads = self.days()
+        return {c: max(k, len(reloads.get(c, ())) + 1) for c, k in self.model.courier_slots.items()}
+
 
 def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
     """Each order's ``k`` nearest other orders by the shorter of the metres there and back, nearest first."""

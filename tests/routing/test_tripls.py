@@ -83,8 +83,7 @@ def test_or_tools_reads_its_days_back_at_the_same_objective() -> None:
     days = searched(model, scope.matrix)
     routes, reloads = days.days()
     assert max(len(cuts) for cuts in reloads.values()) >= 2  # three trips or more: capacity 100 of 40 customers
-    slots = {c: max(k, len(reloads.get(c, ())) + 1) for c, k in model.courier_slots.items()}
-    back = scope.model(model.couriers, slots=slots).search(
+    back = scope.model(model.couriers, slots=days.slots()).search(
         SolveParams(solution_limit=1), 60, initial=routes, reloads=reloads
     )
     assert back is not None
