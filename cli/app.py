@@ -1,4 +1,5 @@
-"""The ``lastmile`` command line: solve, bench, schema, check, promise, forecasting, simulate, demo, serve, worker."""
+"""The ``lastmile`` command line: solve, bench, schema, warm, check, promise, forecasting, simulate, demo, serve,
+worker."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from cli.schedule import Format, FormatOption, check_command, promise_command, v
 from cli.serve import serve_command, worker_command
 from cli.simulate import demo_command, simulate_command
 from geo import Matrix, MatrixProvider, PathProvider
-from routing import InputError, Plan, Problem, SolveParams, problem_json_schema, solve
+from routing import InputError, Plan, Problem, SolveParams, fastls, problem_json_schema, solve, tripls
 from routing.plan_json import plan_to_geojson, plan_to_json
 from routing.vroom_output import plan_to_vroom
 
@@ -66,6 +67,11 @@ def _solve_file(problem: Problem, provider: MatrixProvider, params: SolveParams,
     left = params.time_limit_s - (time.monotonic() - started)
     if left <= 0.2:
         raise InputError(f"--time-limit: {params.time_limit_s} s is used up by the travel matrix alone")
+    if not (fastls.ready() and tripls.ready()):
+        console.print(
+            "note: the compiled searches are not compiled yet, so this solve uses OR-Tools' search alone; "
+            "'lastmile warm' compiles them once (~1.5 min)"
+        )
     with _progress_bar(left) as report:
         plan = solve(problem, matrix, params=replace(params, time_limit_s=left), seed=seed, progress=report)
     return plan, matrix
@@ -188,6 +194,23 @@ def solve_command(
 def schema_command() -> None:
     """Print the JSON Schema of the problem format."""
     sys.stdout.write(json.dumps(problem_json_schema(), indent=1) + "\n")
+
+
+@app.command("warm")
+def warm_command() -> None:
+    """Compile lastmile's two compiled searches ahead, once per install (numba keeps them on disk): a timed solve
+    uses them only once compiled, OR-Tools' search alone before."""
+
+    def body() -> None:
+        for name, warm_up in (
+            ("single-trip descent (routing.fastls)", fastls.warm_up),
+            ("search of whole days of trips (routing.tripls)", tripls.warm_up),
+        ):
+            with console.status(f"compiling the {name}"):
+                took_s = warm_up()
+            console.print(f"the {name}: ready in {took_s:.1f} s")
+
+    run(body)
 
 
 @app.command("bench")

@@ -73,3 +73,12 @@ def test_bench_unknown_set_exits_2(tmp_path: Path) -> None:
 def test_schema_prints_json() -> None:
     result = runner.invoke(app, ["schema"])
     assert result.exit_code == 0 and json.loads(result.output)["title"] == "ProblemSpec"
+
+
+def test_warm_compiles_both_searches_and_a_solve_then_says_nothing_of_them(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["warm"])
+    assert result.exit_code == 0, result.output
+    assert "routing.fastls" in result.output and "routing.tripls" in result.output
+    assert result.output.count("ready in") == 2
+    solved = runner.invoke(app, ["solve", str(small_problem(tmp_path)), "-o", str(tmp_path / "p.json")])
+    assert solved.exit_code == 0 and "not compiled yet" not in solved.output
