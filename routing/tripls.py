@@ -16,6 +16,7 @@ from there (:func:`routing.phases.first_search`).
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -40,11 +41,11 @@ _CHUNK_S = 0.05  # rounds run at once between two looks at the clock
 
 def applies(model: RoutingModel) -> bool:
     """True when the search models ``model`` exactly: some courier has more than one trip slot, plain deliveries
-    (:func:`plain_deliveries`), one travel profile, no breaks, distance limits, cap on waits or wave."""
+    (:func:`plain_deliveries`), no breaks, distance limits, cap on waits or wave (any travel profiles)."""
     problem = model.problem
     couriers = [problem.couriers[c] for c in model.couriers]
     simple = all(c.max_distance_m is None and not c.breaks for c in couriers)
-    simple &= len({c.profile for c in couriers}) == 1 and model.trip_slots > len(couriers)
+    simple &= model.trip_slots > len(couriers)
     simple &= model.max_wait_s is None and model.wave is None
     return bool(couriers) and simple and plain_deliveries(problem, model.orders, model.allowed)
 
@@ -84,7 +85,8 @@ class TripSearch:
         # a courier with one slot ends its day elsewhere or has one order; the others make as many trips as pay
         modelled = model.courier_slots
         slots = [1 if modelled[c] == 1 else problem.couriers[c].trip_limit or n for c in self.couriers]
-        dist = np.ascontiguousarray(matrix.distance_m[cs[0].profile])
+        profiles = sorted({c.profile for c in cs})
+        dist, dur = (_by_profile(table, profiles) for table in (matrix.distance_m, matrix.duration_s))
         nodes = np.array([problem.delivery_node(o) for o in self.orders], dtype=np.int64)
         self.instance = Instance(
             nodes,
@@ -95,7 +97,7 @@ class TripSearch:
             demand,
             allowed,
             np.array([model.penalty[o] for o in self.orders], dtype=np.int64),
-            _nearest(dist, nodes, min(_NEAR, n - 1)),
+            _nearest(dist[0], nodes, min(_NEAR, n - 1)),
             np.array([[BIG if row[d] is None else row[d] for d in dims] for row in limits], dtype=np.int64),
             np.array([c.site for c in cs], dtype=np.int64),
             np.array([c.site if k > 1 else c.last_site for k, c in zip(slots, cs, strict=True)], dtype=np.int64),
@@ -105,8 +107,9 @@ class TripSearch:
             np.array([BIG if c.max_duration_s is None else c.max_duration_s for c in cs], dtype=np.int64),
             np.array([int(c.fixed_cost) for c in cs], dtype=np.int64),
             np.array(slots, dtype=np.int64),
+            np.array([profiles.index(c.profile) for c in cs], dtype=np.int64),
             dist,
-            np.ascontiguousarray(matrix.duration_s[cs[0].profile]),
+            dur,
         )
         shape = (n, count, max(slots), len(dims))
         self.current, self.scratch, self.best = (new_days(*shape) for _ in range(3))
@@ -118,7 +121,8 @@ class TripSearch:
         """Search until ``deadline`` (or for ``rounds`` rounds, for repeatable runs); the rounds made."""
         seed_rng(seed)
         p = self.instance
-        out_and_back = p.dist[p.site[0], p.node].sum() + p.dist[p.node, p.site[0]].sum()
+        dist = p.dist[p.profile[0]]
+        out_and_back = dist[p.site[0], p.node].sum() + dist[p.node, p.site[0]].sum()
         first = max(1.0, _TEMPERATURE * float(out_and_back))
         if rounds is not None:
             search(self.instance, self.current, self.scratch, self.best, rounds, first, first * _COOLING)
@@ -167,6 +171,13 @@ class TripSearch:
         return {c: max(k, len(reloads.get(c, ())) + 1) for c, k in self.model.courier_slots.items()}
 
 
+def _by_profile(table: Mapping[str, np.ndarray], profiles: list[str]) -> np.ndarray:
+    """The ``profiles``' matrices of ``table`` as one array, profile first (a view, no copy, for one profile)."""
+    if len(profiles) == 1:
+        return np.ascontiguousarray(table[profiles[0]])[None]
+    return np.stack([table[name] for name in profiles])
+
+
 def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
     """Each order's ``k`` nearest other orders by the shorter of the metres there and back, nearest first."""
     n = len(nodes)
@@ -181,7 +192,7 @@ def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
 def warm_up() -> float:
     """Compile (or load from numba's cache) the search on a two-order day; the seconds it took."""
     began = time.monotonic()
-    dist = np.array([[0, 5, 5], [5, 0, 2], [5, 2, 0]], dtype=np.int64)
+    dist = np.array([[[0, 5, 5], [5, 0, 2], [5, 2, 0]]], dtype=np.int64)
     one = np.ones(1, dtype=np.int64)
     instance = Instance(
         np.array([1, 2], dtype=np.int64),
@@ -202,6 +213,7 @@ def warm_up() -> float:
         BIG * one,
         0 * one,
         2 * one,
+        0 * one,
         dist,
         dist,
     )

@@ -32,7 +32,8 @@ class Instance(NamedTuple):
     ``ready`` time per courier position (``NEG``: none), ``demand`` (one column per capacity dimension), ``allowed``
     couriers, drop ``penalty`` and ``near``: its other orders by distance; per courier its ``cap``, ``site`` and
     ``end`` nodes, ``earliest`` departure, ``close`` (back by), ``reload`` time, ``most`` working time (first
-    departure to last return), ``fixed`` cost and trip ``slots``; the ``dist`` and ``dur`` matrices."""
+    departure to last return), ``fixed`` cost, trip ``slots`` and travel ``profile``: its ``dist[profile]`` and
+    ``dur[profile]`` matrices."""
 
     node: np.ndarray
     service: np.ndarray
@@ -52,6 +53,7 @@ class Instance(NamedTuple):
     most: np.ndarray
     fixed: np.ndarray
     slots: np.ndarray
+    profile: np.ndarray
     dist: np.ndarray
     dur: np.ndarray
 
@@ -145,7 +147,7 @@ def retime(p, d, r):
     late, over a trip's capacity, over its working time or over its trip slots."""
     # numba re-reads a tuple's field on every use (at ~0.5 us): the loops use locals
     node, service, early, late, ready, demand = p.node, p.service, p.early, p.late, p.ready, p.demand
-    dist, dur, cap = p.dist, p.dur, p.cap
+    dist, dur, cap = p.dist[p.profile[r]], p.dur[p.profile[r]], p.cap
     site, reload, close, earliest = p.site[r], p.reload[r], p.close[r], p.earliest[r]
     m = d.m[r]
     g, trip, load, tready, rpos = d.g[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
@@ -221,7 +223,7 @@ def _best_insertion(p, d, u):
     ``at`` of a day (``at == m``: at its end) on the trip of entry ``at - 1``, or a trip of its own that starts
     there (within the courier's slots); none makes the day late, over capacity or over its working time."""
     node, service, early, late = p.node, p.service, p.early, p.late
-    dist, dur, cap, demand = p.dist, p.dur, p.cap, p.demand
+    cap, demand = p.cap, p.demand
     here, tu, eu, lu = node[u], service[u], early[u], late[u]
     dims = cap.shape[1]
     best, best_r, best_at, best_new = BIG, -1, -1, False
@@ -234,6 +236,7 @@ def _best_insertion(p, d, u):
         if big:
             continue
         m = d.m[r]
+        dist, dur = p.dist[p.profile[r]], p.dur[p.profile[r]]
         g, trip, load, tready, rpos = d.g[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
         pt, pe, pl, st, se, sl = d.pt[r], d.pe[r], d.pl[r], d.st[r], d.se[r], d.sl[r]
         site, end, reload, close, most = p.site[r], p.end[r], p.reload[r], p.close[r], p.most[r]
@@ -389,7 +392,7 @@ def _recreate(p, d, removed, orders):
     """Insert the ``removed`` orders and as many others left out (at least ``_RETRIED``, drawn at random), each at
     its cheapest place, in one of SISR's orders (random, largest first, farthest from the first courier's site
     first, nearest first)."""
-    where, demand, dist, node = d.where, p.demand, p.dist, p.node
+    where, demand, dist, node = d.where, p.demand, p.dist[p.profile[0]], p.node
     n = where.shape[0]
     k = 0
     for u in range(n):

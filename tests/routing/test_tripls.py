@@ -128,3 +128,28 @@ def test_a_round_limited_solve_searches_whole_days_and_its_plan_checks(street: S
     late = next(s for s in route.stops if s.order == 5)
     assert route.trips[late.trip].depart_s >= HOUR
     assert check_routes(problem, street.matrix(problem), edited_routes(plan)).ok
+
+
+def test_a_bike_and_a_car_are_searched_on_their_own_matrices_and_read_back_at_the_same_objective(
+    street: SimpleNamespace,
+) -> None:
+    orders = tuple(street.order(f"o{k}", 1.0 + k % 5, skills=frozenset({"cold"}) if k < 4 else frozenset()) for k in range(10))
+    couriers = (
+        street.courier("bike", capacity=Capacity(2_000)),
+        street.courier("car", profile="car", capacity=Capacity(3_000), skills=frozenset({"cold"})),
+    )
+    problem = Problem((street.site(reload_s=60),), couriers, orders)
+    bike = street.matrix(problem)
+    metres = bike.distance_m["bike"]  # the car drives half as far again, twice as fast: its own costs and times
+    matrix = Matrix({"bike": metres, "car": metres * 3 // 2}, {"bike": metres // 10, "car": metres // 20})
+    scope = Scope.whole(problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, SolveParams()))
+    model = scope.model([0, 1])
+    assert applies(model)
+    days = searched(model, matrix)
+    routes, reloads = days.days()
+    assert set(routes) == {0, 1} and sum(len(r) for r in routes.values()) == len(orders)
+    assert {o for o, _ in routes[1]} >= {0, 1, 2, 3}  # the cold orders ride in the car
+    back = scope.model([0, 1], slots=days.slots()).search(
+        SolveParams(solution_limit=1), 60, initial=routes, reloads=reloads
+    )
+    assert back is not None and (back.objective, back.served()) == (days.objective(), len(orders))
