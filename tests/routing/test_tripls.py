@@ -133,10 +133,11 @@ def test_a_round_limited_solve_searches_whole_days_and_its_plan_checks(street: S
 def test_a_bike_and_a_car_are_searched_on_their_own_matrices_and_read_back_at_the_same_objective(
     street: SimpleNamespace,
 ) -> None:
-    orders = tuple(street.order(f"o{k}", 1.0 + k % 5, skills=frozenset({"cold"}) if k < 4 else frozenset()) for k in range(10))
+    cold = frozenset({"cold"})
+    orders = tuple(street.order(f"o{k}", 1.0 + k % 5, skills=cold if k < 4 else frozenset()) for k in range(10))
     couriers = (
         street.courier("bike", capacity=Capacity(2_000)),
-        street.courier("car", profile="car", capacity=Capacity(3_000), skills=frozenset({"cold"})),
+        street.courier("car", profile="car", capacity=Capacity(3_000), skills=cold),
     )
     problem = Problem((street.site(reload_s=60),), couriers, orders)
     bike = street.matrix(problem)
