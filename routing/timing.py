@@ -4,7 +4,7 @@ carried, breaks, and how far the day is from its rules (windows, shift, working 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -206,19 +206,48 @@ def time_route(
     as their windows allow, so that no single wait is longer where the sequence permits it.
     """
     late = leave_late or max_wait_s is not None or problem.couriers[courier].max_duration_s is not None
-    return _walk(
-        problem,
-        matrix,
-        courier,
-        stops,
-        reloads,
-        breaks,
-        ready,
-        depart_s=depart_s,
-        not_before_s=not_before_s,
-        later=late,
-        max_wait_s=max_wait_s,
-    )
+
+    def walk(leave_s: int | None) -> TimedRoute:
+        return _walk(
+            problem,
+            matrix,
+            courier,
+            stops,
+            reloads,
+            breaks,
+            ready,
+            depart_s=leave_s,
+            not_before_s=not_before_s,
+            later=late,
+            max_wait_s=max_wait_s,
+        )
+
+    timed = walk(depart_s)
+    if depart_s is None and timed.over_duration_s > 0:
+        return _shortest_day(timed, walk, problem.couriers[courier].shift.end_s)
+    return timed
+
+
+def _shortest_day(first: TimedRoute, walk: Callable[[int], TimedRoute], latest_s: int) -> TimedRoute:
+    """The day as ``walk`` times it when the first trip leaves as late as it can with every stop, break and the
+    return still on time (bisected between ``first``'s departure and ``latest_s``), if it works less long than
+    ``first``, else ``first``. A trip delayed only within its own waits can leave the day longer than it must be
+    (a later trip waiting at the site for its baskets); a later first departure never lengthens it (the return moves
+    by at most the delay) and keeps being on time up to some latest departure."""
+
+    def holds(timed: TimedRoute) -> bool:
+        return not any(timed.late_s) and timed.end_late_s == 0 and not timed.missed_breaks
+
+    if not holds(first):
+        return first
+    best, low, high = first, first.route.start_s, latest_s
+    while low < high:
+        middle = (low + high + 1) // 2
+        if holds(timed := walk(middle)):
+            best, low = timed, middle
+        else:
+            high = middle - 1
+    return best if best.over_duration_s < first.over_duration_s else first
 
 
 def time_route_fitting_breaks(

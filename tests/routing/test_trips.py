@@ -146,6 +146,23 @@ def test_max_duration_leaves_an_order_out_with_its_reason(street: SimpleNamespac
     assert [(u.order, u.reason) for u in plan.unassigned] == [(1, Reason.OVER_WORKING_TIME)]
 
 
+def test_a_day_whose_second_trip_waits_for_its_basket_leaves_late_enough_to_stay_within_working_time(
+    street: SimpleNamespace,
+) -> None:
+    # trip 1 (200 s there and back) could leave at 0, trip 2's basket is ready at 3 h: leaving trip 1 at 0 and
+    # waiting at the site works 3 h 4 min; leaving it late enough, 2 h 0 min and a bit (the limit is 2 h 10 min)
+    courier = street.courier(max_duration_s=2 * HOUR + 600)
+    orders = (street.order("now", 1.0), street.order("later", 1.0, ready_s=3 * HOUR))
+    problem = Problem((street.site(reload_s=60),), (courier,), orders)
+    matrix = street.matrix(problem)
+    timed = time_route(problem, matrix, 0, [(0, "delivery"), (1, "delivery")], reloads=(1,))
+    assert timed.on_time, timed
+    first, second = timed.route.trips
+    assert second.depart_s >= 3 * HOUR and timed.route.end_s - timed.route.start_s <= courier.max_duration_s
+    assert first.back_s <= second.depart_s - 60
+    assert check_routes(problem, matrix, [EditedRoute(0, 0, ((0, "delivery"), (1, "delivery")), (1,))]).ok
+
+
 def test_max_distance_holds_over_all_trips(street: SimpleNamespace) -> None:
     courier = street.courier(capacity=Capacity(1_000), max_distance_m=7_000)
     orders = tuple(street.order(f"o{k}", 1.0 + k) for k in range(3))  # 2, 4 and 6 km round trips
