@@ -2,8 +2,9 @@
 
 On a multi-trip model OR-Tools checks every move against the constraints that order a courier's trips in time (its
 propagation, not its fast filters): a few hundred moves a second reach them. This search keeps each courier's day as
-one sequence, a reload at the site before each trip (:mod:`routing.tripls_kernels`), checks an insertion's time
-windows, ready times, per-trip capacity and working time in O(1) from the day's prefix and suffix segments, and
+one sequence, a reload at the site before each trip and its breaks between visits (:mod:`routing.tripls_days`),
+checks an insertion's time windows, breaks, ready times, per-trip capacity and working time in O(1) from the day's
+prefix and suffix segments, and
 runs SISR's ruin and recreate (Christiaens & Vanden Berghe 2020): strings of consecutive orders removed from trips
 near a random order, every order left out put back at its cheapest place on a trip or on a new trip of its own
 (within the courier's ``max_trips``), with blinks, under simulated annealing. Thousands of rounds a second.
@@ -27,7 +28,8 @@ from routing.numba_cache import compiled_or_cached
 from routing.ortools_model import RoutingModel
 from routing.picking import site_ready_times
 from routing.timing import StopRef
-from routing.tripls_kernels import BIG, NEG, RELOAD, Instance, copy_days, new_days, retime, search, seed_rng
+from routing.tripls_days import BIG, NEG, RELOAD, Instance, copy_days, new_days, retime
+from routing.tripls_kernels import search, seed_rng
 
 __all__ = ["READ_BACK_SHARE", "TripSearch", "applies", "ready", "warm_up"]
 
@@ -41,10 +43,10 @@ _CHUNK_S = 0.05  # rounds run at once between two looks at the clock
 
 def applies(model: RoutingModel) -> bool:
     """True when the search models ``model`` exactly: some courier has more than one trip slot, plain deliveries
-    (:func:`plain_deliveries`), no breaks, distance limits, cap on waits or wave (any travel profiles)."""
+    (:func:`plain_deliveries`), no distance limits, cap on waits or wave (any travel profiles and breaks)."""
     problem = model.problem
     couriers = [problem.couriers[c] for c in model.couriers]
-    simple = all(c.max_distance_m is None and not c.breaks for c in couriers)
+    simple = all(c.max_distance_m is None for c in couriers)
     simple &= model.trip_slots > len(couriers)
     simple &= model.max_wait_s is None and model.wave is None
     return bool(couriers) and simple and plain_deliveries(problem, model.orders, model.allowed)
@@ -87,6 +89,11 @@ class TripSearch:
         slots = [1 if modelled[c] == 1 else problem.couriers[c].trip_limit or n for c in self.couriers]
         profiles = sorted({c.profile for c in cs})
         dist, dur = (_by_profile(table, profiles) for table in (matrix.distance_m, matrix.duration_s))
+        most_breaks = max(1, *(len(c.breaks) for c in cs))
+        breaks = np.zeros((3, count, most_breaks), dtype=np.int64)
+        for r, courier in enumerate(cs):
+            for k, b in enumerate(courier.breaks):
+                breaks[:, r, k] = b.duration_s, b.window.start_s, b.window.end_s
         nodes = np.array([problem.delivery_node(o) for o in self.orders], dtype=np.int64)
         self.instance = Instance(
             nodes,
@@ -110,8 +117,10 @@ class TripSearch:
             np.array([profiles.index(c.profile) for c in cs], dtype=np.int64),
             dist,
             dur,
+            np.array([len(c.breaks) for c in cs], dtype=np.int64),
+            *breaks,
         )
-        shape = (n, count, max(slots), len(dims))
+        shape = (n, count, max(slots), len(dims), most_breaks)
         self.current, self.scratch, self.best = (new_days(*shape) for _ in range(3))
         for days in (self.current, self.best):
             for r in range(count):
@@ -159,7 +168,7 @@ class TripSearch:
                 if x == RELOAD:
                     if stops:
                         cuts.append(len(stops))
-                else:
+                elif x >= 0:
                     stops.append((self.orders[x], "delivery"))
             routes[c], reloads[c] = stops, tuple(cuts)
         return routes, reloads
@@ -190,7 +199,7 @@ def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
 
 
 def warm_up() -> float:
-    """Compile (or load from numba's cache) the search on a two-order day; the seconds it took."""
+    """Compile (or load from numba's cache) the search on a two-order day with a break; the seconds it took."""
     began = time.monotonic()
     dist = np.array([[[0, 5, 5], [5, 0, 2], [5, 2, 0]]], dtype=np.int64)
     one = np.ones(1, dtype=np.int64)
@@ -216,8 +225,12 @@ def warm_up() -> float:
         0 * one,
         dist,
         dist,
+        one,
+        one.reshape(1, 1),
+        0 * one.reshape(1, 1),
+        100 * one.reshape(1, 1),
     )
-    days = [new_days(2, 1, 2, 1) for _ in range(3)]
+    days = [new_days(2, 1, 2, 1, 1) for _ in range(3)]
     retime(instance, days[0], 0)
     copy_days(days[0], days[2])
     search(instance, days[0], days[1], days[2], 4, 1.0, 0.1)

@@ -1,232 +1,84 @@
-"""The compiled (numba) ruin and recreate of :mod:`routing.tripls`: arrays in, arrays out, no Python objects.
-
-A courier's day is one sequence ``g[r, :m[r]]``: ``RELOAD`` (the site: load and leave) before each trip, then the
-trip's orders (local indices); the return to the courier's end site closes the day. A reload has the site's reload
-time as its service and may start no earlier than ``max(earliest, latest ready time on the trip) - reload`` and no
-later than ``close - reload``; the first one may so start before the shift, as the OR-Tools model's first reload.
-Times are Vidal et al.'s (2013) segments without time warp: ``(T, E, L)`` is a stretch's shortest duration (service,
-travel and unavoidable waits), the earliest and the latest start of its first service; two stretches join in O(1)
-and a day is on time when every join is. Each day keeps its prefix and suffix segments, each trip its load and its
-latest ready time, so that an insertion is checked in O(1) (or over the trip, when the order is ready later than
-the rest of it).
-"""
+"""The compiled (numba) ruin and recreate of :mod:`routing.tripls` on the days of :mod:`routing.tripls_days`:
+arrays in, arrays out, no Python objects."""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 from numba import njit
 
-RELOAD = -1
-NEG = -(1 << 40)  # no lower bound on a start
-BIG = 1 << 40  # no upper bound
+from routing.tripls_days import (
+    BIG,
+    DAY_BREAKS_AFTER,
+    DAY_BREAKS_BEFORE,
+    INTO_TRIP,
+    NEG,
+    OWN_TRIP,
+    RELOAD,
+    copy_days,
+    drop,
+    hop,
+    insert,
+    join,
+    objective,
+)
+
 _BLINK = 0.01  # the chance that greedy insertion skips a position (SISR's blinks)
 _MAX_STRING = 10  # orders removed at most from one trip
 _MEAN_REMOVED = 10  # orders removed on the mean in a round (SISR's c-bar)
 _RETRIED = 8  # orders left out before the round that it tries to put back, at least
 
 
-class Instance(NamedTuple):
-    """The model in arrays: per order (local index) its matrix ``node``, ``service``, window ``early``-``late``,
-    ``ready`` time per courier position (``NEG``: none), ``demand`` (one column per capacity dimension), ``allowed``
-    couriers, drop ``penalty`` and ``near``: its other orders by distance; per courier its ``cap``, ``site`` and
-    ``end`` nodes, ``earliest`` departure, ``close`` (back by), ``reload`` time, ``most`` working time (first
-    departure to last return), ``fixed`` cost, trip ``slots`` and travel ``profile``: its ``dist[profile]`` and
-    ``dur[profile]`` matrices."""
-
-    node: np.ndarray
-    service: np.ndarray
-    early: np.ndarray
-    late: np.ndarray
-    ready: np.ndarray
-    demand: np.ndarray
-    allowed: np.ndarray
-    penalty: np.ndarray
-    near: np.ndarray
-    cap: np.ndarray
-    site: np.ndarray
-    end: np.ndarray
-    earliest: np.ndarray
-    close: np.ndarray
-    reload: np.ndarray
-    most: np.ndarray
-    fixed: np.ndarray
-    slots: np.ndarray
-    profile: np.ndarray
-    dist: np.ndarray
-    dur: np.ndarray
-
-
-class Days(NamedTuple):
-    """Every courier's day: the sequence ``g`` and its length ``m``; per position the prefix segment ``p*`` (from
-    the first reload to it), the suffix segment ``s*`` (from it to the return; ``s*[r, m]`` is the return alone) and
-    its ``trip``; per trip its reload's position ``rpos``, ``load`` and latest ``tready``; per day ``nt`` trips and
-    ``cost`` (metres and the fixed cost if used); per order its day ``where`` (-1: left out) and position ``pos``."""
-
-    g: np.ndarray
-    m: np.ndarray
-    pt: np.ndarray
-    pe: np.ndarray
-    pl: np.ndarray
-    st: np.ndarray
-    se: np.ndarray
-    sl: np.ndarray
-    trip: np.ndarray
-    rpos: np.ndarray
-    load: np.ndarray
-    tready: np.ndarray
-    nt: np.ndarray
-    cost: np.ndarray
-    where: np.ndarray
-    pos: np.ndarray
-
-
-def new_days(n: int, couriers: int, slots: int, dims: int) -> Days:
-    """Empty days for ``n`` orders and ``couriers`` couriers of at most ``slots`` trips, ``dims`` capacities."""
-    length = n + slots + 1
-    z = np.zeros
-    return Days(
-        z((couriers, length), np.int64),
-        z(couriers, np.int64),
-        z((couriers, length), np.int64),
-        z((couriers, length), np.int64),
-        z((couriers, length), np.int64),
-        z((couriers, length + 1), np.int64),
-        z((couriers, length + 1), np.int64),
-        z((couriers, length + 1), np.int64),
-        z((couriers, length), np.int64),
-        z((couriers, slots + 1), np.int64),
-        z((couriers, slots + 1, dims), np.int64),
-        z((couriers, slots + 1), np.int64),
-        z(couriers, np.int64),
-        z(couriers, np.int64),
-        np.full(n, -1, np.int64),
-        np.full(n, -1, np.int64),
-    )
+@njit(cache=True, inline="always")
+def _closed(t1, e1, l1, here, nxt, at, j, d, r, dur):
+    """A stretch ending at ``here`` then the day's entries from ``at``: the breaks up to ``j`` taken there, then
+    the suffix from ``j`` (at ``nxt``): its duration and whether it is on time."""
+    et, ee, el = d.et[r], d.ee[r], d.el[r]
+    ok = True
+    for i in range(at, j):
+        t1, e1, l1, fine = join(t1, e1, l1, 0, et[i], ee[i], el[i])
+        ok &= fine
+    total, _, _, fine = join(t1, e1, l1, dur[here, nxt], d.st[r, j], d.se[r, j], d.sl[r, j])
+    return total, ok & fine
 
 
 @njit(cache=True)
-def copy_days(a, b):
-    """Copy days ``a`` into ``b`` (same shapes)."""
-    b.g[:] = a.g
-    b.m[:] = a.m
-    b.pt[:] = a.pt
-    b.pe[:] = a.pe
-    b.pl[:] = a.pl
-    b.st[:] = a.st
-    b.se[:] = a.se
-    b.sl[:] = a.sl
-    b.trip[:] = a.trip
-    b.rpos[:] = a.rpos
-    b.load[:] = a.load
-    b.tready[:] = a.tready
-    b.nt[:] = a.nt
-    b.cost[:] = a.cost
-    b.where[:] = a.where
-    b.pos[:] = a.pos
-
-
-@njit(cache=True, inline="always")
-def _join(t1, e1, l1, travel, t2, e2, l2):
-    """Stretch 1 then, ``travel`` later, stretch 2: ``(T, E, L, on time)``."""
-    delta = t1 + travel
-    wait = max(e2 - delta - l1, 0)
-    return t1 + t2 + travel + wait, max(e2 - delta, e1) - wait, min(l2 - delta, l1), e1 + delta <= l2
-
-
-@njit(cache=True, inline="always")
-def _node(site, node, x):
-    """The matrix node of sequence entry ``x`` of a day from ``site``."""
-    return site if x == RELOAD else node[x]
-
-
-@njit(cache=True)
-def retime(p, d, r):
-    """Recompute courier ``r``'s trips, segments, cost, and its orders' ``where`` and ``pos``; False if the day is
-    late, over a trip's capacity, over its working time or over its trip slots."""
-    # numba re-reads a tuple's field on every use (at ~0.5 us): the loops use locals
-    node, service, early, late, ready, demand = p.node, p.service, p.early, p.late, p.ready, p.demand
-    dist, dur, cap = p.dist[p.profile[r]], p.dur[p.profile[r]], p.cap
-    site, reload, close, earliest = p.site[r], p.reload[r], p.close[r], p.earliest[r]
-    m = d.m[r]
-    g, trip, load, tready, rpos = d.g[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
-    where, pos = d.where, d.pos
-    pt, pe, pl, st, se, sl = d.pt[r], d.pe[r], d.pl[r], d.st[r], d.se[r], d.sl[r]
-    dims = cap.shape[1]
-    t = -1
-    for i in range(m):
-        x = g[i]
-        if x == RELOAD:
-            t += 1
-            rpos[t] = i
-            for j in range(dims):
-                load[t, j] = 0
-            tready[t] = NEG
-        else:
-            for j in range(dims):
-                load[t, j] += demand[x, j]
-            tready[t] = max(tready[t], ready[x, r])
-            where[x] = r
-            pos[x] = i
-        trip[i] = t
-    d.nt[r] = t + 1
-    fits = t + 1 <= p.slots[r]
-    for k in range(t + 1):
-        for j in range(dims):
-            fits &= load[k, j] <= cap[r, j]
-    st[m], se[m], sl[m] = 0, NEG, close
-    if m == 0:
-        d.cost[r] = 0
-        return True
-    metres = 0
-    ti, ei, li = reload, max(earliest, tready[0]) - reload, close - reload
-    pt[0], pe[0], pl[0] = ti, ei, li
-    a = site
-    for i in range(1, m):
-        x = g[i]
-        b = _node(site, node, x)
-        metres += dist[a, b]
-        if x == RELOAD:
-            t2, e2, l2 = reload, max(earliest, tready[trip[i]]) - reload, close - reload
-        else:
-            t2, e2, l2 = service[x], early[x], late[x]
-        ti, ei, li, ok = _join(ti, ei, li, dur[a, b], t2, e2, l2)
-        fits &= ok
-        pt[i], pe[i], pl[i] = ti, ei, li
-        a = b
-    end = p.end[r]
-    metres += dist[a, end]
-    total, _, _, ok = _join(ti, ei, li, dur[a, end], 0, NEG, close)
-    fits &= ok and total - reload <= p.most[r]
-    ts, es, ls = 0, NEG, close
-    nxt = end
-    for i in range(m - 1, -1, -1):
-        x = g[i]
-        if x == RELOAD:
-            t1, e1, l1 = reload, max(earliest, tready[trip[i]]) - reload, close - reload
-        else:
-            t1, e1, l1 = service[x], early[x], late[x]
-        here = _node(site, node, x)
-        ts, es, ls, _ = _join(t1, e1, l1, dur[here, nxt], ts, es, ls)
-        st[i], se[i], sl[i] = ts, es, ls
-        nxt = here
-    d.cost[r] = metres + p.fixed[r]
-    return fits
+def _new_day(p, r, u, dur):
+    """How ``u`` opens courier ``r``'s empty day, its breaks after it or else before it (``DAY_BREAKS_*``), or -1
+    when neither is on time and within the working time."""
+    site, end, reload, close = p.site[r], p.end[r], p.reload[r], p.close[r]
+    here = p.node[u]
+    for how in (DAY_BREAKS_AFTER, DAY_BREAKS_BEFORE):
+        t1, e1, l1, ok = reload, max(p.earliest[r], p.ready[u, r]) - reload, close - reload, True
+        if how == DAY_BREAKS_AFTER:
+            t1, e1, l1, fine = join(t1, e1, l1, dur[site, here], p.service[u], p.early[u], p.late[u])
+            ok &= fine
+        for k in range(p.nb[r]):
+            t1, e1, l1, fine = join(t1, e1, l1, 0, p.bservice[r, k], p.bearly[r, k], p.blate[r, k])
+            ok &= fine
+        if how == DAY_BREAKS_BEFORE:
+            if p.nb[r] == 0:
+                break
+            t1, e1, l1, fine = join(t1, e1, l1, dur[site, here], p.service[u], p.early[u], p.late[u])
+            ok &= fine
+        total, _, _, fine = join(t1, e1, l1, dur[here, end], 0, NEG, close)
+        if ok and fine and total - reload <= p.most[r]:
+            return how
+    return -1
 
 
 @njit(cache=True)
 def _best_insertion(p, d, u):
     """The cheapest place for order ``u`` over every day (skipping each with chance ``_BLINK``): cost, day,
-    position and whether it opens a trip there; cost ``BIG`` if none. A place costs the metres it adds (and the
-    fixed cost if the day was empty); a place is one before entry
-    ``at`` of a day (``at == m``: at its end) on the trip of entry ``at - 1``, or a trip of its own that starts
-    there (within the courier's slots); none makes the day late, over capacity or over its working time."""
+    position and how it goes in (:func:`routing.tripls_days.insert`); cost ``BIG`` if none. A place costs the
+    metres it adds (and the fixed cost if the day was empty); a place is one before entry ``at`` of a day
+    (``at == m``: at its end) on the trip of entry ``at - 1`` (the breaks right after it then taken after ``u``),
+    a trip of its own that starts there (within the courier's slots), or an empty day's first trip; none makes the
+    day late, over capacity or over its working time."""
     node, service, early, late = p.node, p.service, p.early, p.late
     cap, demand = p.cap, p.demand
     here, tu, eu, lu = node[u], service[u], early[u], late[u]
     dims = cap.shape[1]
-    best, best_r, best_at, best_new = BIG, -1, -1, False
+    best, best_r, best_at, best_how = BIG, -1, -1, INTO_TRIP
     for r in range(d.m.shape[0]):
         if not p.allowed[u, r]:
             continue
@@ -237,108 +89,64 @@ def _best_insertion(p, d, u):
             continue
         m = d.m[r]
         dist, dur = p.dist[p.profile[r]], p.dur[p.profile[r]]
-        g, trip, load, tready, rpos = d.g[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
-        pt, pe, pl, st, se, sl = d.pt[r], d.pe[r], d.pl[r], d.st[r], d.se[r], d.sl[r]
         site, end, reload, close, most = p.site[r], p.end[r], p.reload[r], p.close[r], p.most[r]
-        earliest, ready_u = p.earliest[r], p.ready[u, r]
+        if m == 0:
+            metres = dist[site, here] + dist[here, end] + p.fixed[r]
+            if metres < best and np.random.random() >= _BLINK:
+                how = _new_day(p, r, u, dur)
+                if how >= 0:
+                    best, best_r, best_at, best_how = metres, r, 0, how
+            continue
+        g, loc, trip, load, tready, rpos = d.g[r], d.loc[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
+        et, ee, el, pt, pe, pl = d.et[r], d.ee[r], d.el[r], d.pt[r], d.pe[r], d.pl[r]
+        ready_u = p.ready[u, r]
         opens = d.nt[r] < p.slots[r]
-        fixed = p.fixed[r] if m == 0 else 0
-        t0, e0, l0 = reload, max(earliest, ready_u) - reload, close - reload  # the reload of a trip of its own
-        own_t, own_e, own_l, own_ok = _join(t0, e0, l0, dur[site, here], tu, eu, lu)
+        t0, e0, l0 = reload, max(p.earliest[r], ready_u) - reload, close - reload  # the reload of a trip of its own
+        own_t, own_e, own_l, own_ok = join(t0, e0, l0, dur[site, here], tu, eu, lu)
+        j = 0  # the first entry from ``at`` on that is no break
         for at in range(m + 1):
-            nxt = end if at == m else _node(site, node, g[at])
+            if at > j:
+                j = at
+                while j < m and g[j] < RELOAD:
+                    j += 1
+            nxt = end if j == m else loc[j]
             if at > 0 and np.random.random() >= _BLINK:
                 t = trip[at - 1]
                 fits = True
-                for j in range(dims):
-                    fits &= load[t, j] + demand[u, j] <= cap[r, j]
+                for k in range(dims):
+                    fits &= load[t, k] + demand[u, k] <= cap[r, k]
                 if fits:
-                    prev = _node(site, node, g[at - 1])
+                    prev = loc[at - 1]
                     metres = dist[prev, here] + dist[here, nxt] - dist[prev, nxt]
                     if ready_u <= tready[t]:
-                        t1, e1, l1, ok = _join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, here], tu, eu, lu)
+                        t1, e1, l1, ok = join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, here], tu, eu, lu)
                     else:  # the trip leaves later: re-time it from its reload
                         k = rpos[t]
                         t1, e1, l1, ok = t0, e0, l0, True
                         if k > 0:
-                            before = _node(site, node, g[k - 1])
-                            t1, e1, l1, ok = _join(pt[k - 1], pe[k - 1], pl[k - 1], dur[before, site], t1, e1, l1)
-                        a = site
+                            t1, e1, l1, ok = join(pt[k - 1], pe[k - 1], pl[k - 1], dur[loc[k - 1], site], t1, e1, l1)
                         for i in range(k + 1, at):
-                            x = g[i]
-                            b = node[x]
-                            t1, e1, l1, ok2 = _join(t1, e1, l1, dur[a, b], service[x], early[x], late[x])
-                            ok &= ok2
-                            a = b
-                        t1, e1, l1, ok2 = _join(t1, e1, l1, dur[a, here], tu, eu, lu)
-                        ok &= ok2
-                    if ok:
-                        total, _, _, ok = _join(t1, e1, l1, dur[here, nxt], st[at], se[at], sl[at])
-                        if ok and total - reload <= most and metres + fixed < best:
-                            best, best_r, best_at, best_new = metres + fixed, r, at, False
-            boundary = at == m or g[at] == RELOAD
+                            t1, e1, l1, fine = join(t1, e1, l1, hop(dur, g, loc, i - 1, m, end), et[i], ee[i], el[i])
+                            ok &= fine
+                        t1, e1, l1, fine = join(t1, e1, l1, dur[prev, here], tu, eu, lu)
+                        ok &= fine
+                    if ok and metres < best:
+                        total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
+                        if ok and total - reload <= most:
+                            best, best_r, best_at, best_how = metres, r, at, INTO_TRIP
+            boundary = j == m or g[j] == RELOAD
             if opens and boundary and own_ok and np.random.random() >= _BLINK:
                 metres = dist[site, here] + dist[here, nxt]
                 t1, e1, l1, ok = own_t, own_e, own_l, True
                 if at > 0:
-                    prev = _node(site, node, g[at - 1])
-                    t1, e1, l1, ok = _join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, site], t1, e1, l1)
+                    prev = loc[at - 1]
+                    t1, e1, l1, ok = join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, site], t1, e1, l1)
                     metres += dist[prev, site] - dist[prev, nxt]
-                if ok:
-                    total, _, _, ok = _join(t1, e1, l1, dur[here, nxt], st[at], se[at], sl[at])
-                    if ok and total - reload <= most and metres + fixed < best:
-                        best, best_r, best_at, best_new = metres + fixed, r, at, True
-    return best, best_r, best_at, best_new
-
-
-@njit(cache=True)
-def _insert(p, d, r, u, at, new_trip):
-    """Put ``u`` at position ``at`` of day ``r`` (after a reload with ``new_trip``); the day is re-timed."""
-    m = d.m[r]
-    g = d.g[r]
-    shift = 2 if new_trip else 1
-    for i in range(m - 1, at - 1, -1):
-        g[i + shift] = g[i]
-    if new_trip:
-        g[at] = RELOAD
-    g[at + shift - 1] = u
-    d.m[r] = m + shift
-    retime(p, d, r)
-
-
-@njit(cache=True)
-def _drop(p, d, r, removed):
-    """Take the ``removed`` orders out of day ``r``, and the reloads of the trips left empty; re-time it."""
-    g, where, pos = d.g[r], d.where, d.pos
-    m = d.m[r]
-    k = 0
-    for i in range(m):
-        x = g[i]
-        if x != RELOAD and removed[x]:
-            where[x] = -1
-            pos[x] = -1
-            continue
-        if x == RELOAD and k > 0 and g[k - 1] == RELOAD:
-            k -= 1  # the trip before it is empty
-        g[k] = x
-        k += 1
-    if k > 0 and g[k - 1] == RELOAD:
-        k -= 1
-    d.m[r] = k
-    return retime(p, d, r)
-
-
-@njit(cache=True)
-def objective(p, d):
-    """Metres, fixed costs of the days used and the penalties of the orders left out."""
-    cost, where, penalty = d.cost, d.where, p.penalty
-    total = 0
-    for r in range(cost.shape[0]):
-        total += cost[r]
-    for u in range(where.shape[0]):
-        if where[u] < 0:
-            total += penalty[u]
-    return total
+                if ok and metres < best:
+                    total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
+                    if ok and total - reload <= most:
+                        best, best_r, best_at, best_how = metres, r, at, OWN_TRIP
+    return best, best_r, best_at, best_how
 
 
 @njit(cache=True)
@@ -379,8 +187,10 @@ def _ruin(p, d, removed):
         hi = min(pos[v], last - size)
         start = np.random.randint(lo, hi + 1)
         for i in range(start, start + size):
-            removed[g[r, i]] = True
-        count += size
+            x = g[r, i]
+            if x >= 0:
+                removed[x] = True
+                count += 1
         strings -= 1
         if strings == 0:
             break
@@ -420,9 +230,9 @@ def _recreate(p, d, removed, orders):
                 key[i] = -far if pick < 10 / 11 else far
         todo[:] = todo[np.argsort(key, kind="mergesort")]
     for u in todo:
-        c, r, at, new_trip = _best_insertion(p, d, u)
+        c, r, at, how = _best_insertion(p, d, u)
         if c < BIG:
-            _insert(p, d, r, u, at, new_trip)
+            insert(p, d, r, u, at, how)
 
 
 @njit(cache=True)
@@ -446,8 +256,8 @@ def search(p, cur, cand, best, rounds, temperature0, temperature1):
         for r in range(m.shape[0]):
             for i in range(m[r]):
                 x = g[r, i]
-                if x != RELOAD and removed[x]:
-                    fine &= _drop(p, cand, r, removed)
+                if x >= 0 and removed[x]:
+                    fine &= drop(p, cand, r, removed)
                     break
         if fine:
             _recreate(p, cand, removed, orders)

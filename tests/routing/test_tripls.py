@@ -53,6 +53,19 @@ def rc201_days() -> tuple[MultiTrip, Scope, RoutingModel, list[int]]:
     return mt, scope, scope.model(range(len(problem.couriers))), list(nodes)
 
 
+def with_breaks(scope: Scope) -> Scope:
+    """``scope`` with a break of 30 (of RC201's time units) in the morning for the first courier and two of 20 for
+    the second, working time limits as they were."""
+    unit = 1000
+    breaks = (
+        (Break(Window(300 * unit, 400 * unit), 30 * unit),),
+        (Break(Window(200 * unit, 300 * unit), 20 * unit), Break(Window(500 * unit, 600 * unit), 20 * unit)),
+    )
+    couriers = tuple(replace(c, breaks=b) for c, b in zip(scope.problem.couriers, breaks, strict=True))
+    problem = replace(scope.problem, couriers=couriers)
+    return Scope.whole(problem, scope.matrix, eligibility(problem, scope.matrix), scope.penalty)
+
+
 def searched(model: RoutingModel, matrix: Matrix, seed: int = 0) -> TripSearch:
     days = TripSearch(model, matrix)
     days.run(Deadline(60), seed, rounds=ROUNDS)
@@ -70,10 +83,11 @@ def test_it_applies_to_multi_trip_plain_deliveries_only(street: SimpleNamespace)
         return Scope.whole(p, matrix, eligibility(p, matrix), penalty, **kw).model([0])  # type: ignore[arg-type]
 
     assert applies(model(problem))
-    one_trip = replace(problem, couriers=(replace(couriers[0], max_trips=1),))
     with_break = replace(problem, couriers=(replace(couriers[0], breaks=(Break(Window(HOUR, 2 * HOUR), 600),)),))
+    assert applies(model(with_break))
+    one_trip = replace(problem, couriers=(replace(couriers[0], max_trips=1),))
     far = replace(problem, couriers=(replace(couriers[0], max_distance_m=50_000),))
-    assert not any(applies(model(p)) for p in (one_trip, with_break, far))
+    assert not any(applies(model(p)) for p in (one_trip, far))
     assert not applies(model(problem, max_wait_s=600))
     assert ready()
 
@@ -154,3 +168,22 @@ def test_a_bike_and_a_car_are_searched_on_their_own_matrices_and_read_back_at_th
         SolveParams(solution_limit=1), 60, initial=routes, reloads=reloads
     )
     assert back is not None and (back.objective, back.served()) == (days.objective(), len(orders))
+
+
+def test_days_with_breaks_are_read_back_at_the_same_objective_and_a_solve_on_them_checks() -> None:
+    _, plain, _, _ = rc201_days()
+    scope = with_breaks(plain)
+    model = scope.model(range(len(scope.problem.couriers)))
+    assert applies(model)
+    days = searched(model, scope.matrix)
+    routes, reloads = days.days()
+    assert len(routes) == 2 and sum(len(r) for r in routes.values()) >= 30
+    back = scope.model(model.couriers, slots=days.slots()).search(
+        SolveParams(solution_limit=1), 60, initial=routes, reloads=reloads
+    )
+    assert back is not None
+    assert (back.objective, back.served()) == (days.objective(), sum(len(r) for r in routes.values()))
+    params = SolveParams(time_limit_s=60, solution_limit=20, ruin_iterations=ROUNDS)
+    plan = solve(scope.problem, scope.matrix, params=params, seed=0)
+    assert [len(r.breaks) for r in plan.routes] == [len(scope.problem.couriers[r.courier].breaks) for r in plan.routes]
+    assert check_routes(scope.problem, scope.matrix, edited_routes(plan)).ok
