@@ -132,6 +132,7 @@ class RoutingModel:
         )
         self.routing = pywrapcp.RoutingModel(self.manager)
         self._counter = _SolutionCounter(self)
+        self._closed = False  # OR-Tools closes the model on the first search; reading routes in needs it closed
         self.routing.AddAtSolutionCallback(self._counter)
         self._build(matrix, np.asarray(nodes), cs, allowed, penalty)
 
@@ -435,6 +436,7 @@ class RoutingModel:
                 solution = self._solve_from(first, {}, search)
         else:
             solution = routing.SolveWithParameters(search)
+            self._closed = True
         status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
         if status == "INVALID":
             raise RuntimeError("OR-Tools rejected the search parameters (ROUTING_INVALID)")
@@ -448,8 +450,15 @@ class RoutingModel:
     ) -> pywrapcp.Assignment | None:
         """OR-Tools' search from ``routes``, restoring them within each of ``_COMPLETION_LIMITS_MS`` in turn (the
         search goes on with the limit that worked); ``None`` if it cannot read or restore them."""
-        start = self.routing.ReadAssignmentFromRoutes(self._node_routes(routes, reloads), True)
-        for limit_ms in _COMPLETION_LIMITS_MS if start else ():
+        # ReadAssignmentFromRoutes would restore the times with no limit at all (it hung for hours on days with
+        # breaks): the routes go in as next values only, each completion below is bounded
+        if not self._closed:
+            self.routing.CloseModelWithParameters(search)
+            self._closed = True
+        start = self.routing.solver().Assignment()
+        if not self.routing.RoutesToAssignment(self._node_routes(routes, reloads), True, True, start):
+            return None
+        for limit_ms in _COMPLETION_LIMITS_MS:
             search.lns_time_limit.FromMilliseconds(limit_ms)
             if (solution := self.routing.SolveFromAssignmentWithParameters(start, search)) is not None:
                 return solution
