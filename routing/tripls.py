@@ -232,7 +232,7 @@ def warm_up() -> float:
     )
     days = [new_days(2, 1, 2, 1, 1) for _ in range(3)]
     retime(instance, days[0], 0)
-    copy_days(days[0], days[2])
+    copy_days(days[0], days[2], np.ones(1, dtype=np.bool_))
     search(instance, days[0], days[1], days[2], 4, 1.0, 0.1)
     return time.monotonic() - began
 

@@ -133,24 +133,28 @@ def new_days(n: int, couriers: int, slots: int, dims: int, breaks: int = 0) -> D
 
 
 @njit(cache=True)
-def copy_days(a, b):
-    """Copy days ``a`` into ``b`` (same shapes)."""
-    b.g[:] = a.g
+def copy_days(a, b, rows):
+    """Copy the days ``rows`` marks (one flag per courier) and every per-day and per-order field of days ``a``
+    into ``b`` (same shapes)."""
+    for r in range(rows.shape[0]):
+        if rows[r]:
+            k = a.m[r] + 1  # the entries and the return's suffix; those past them are never read
+            b.g[r, :k] = a.g[r, :k]
+            b.loc[r, :k] = a.loc[r, :k]
+            b.et[r, :k] = a.et[r, :k]
+            b.ee[r, :k] = a.ee[r, :k]
+            b.el[r, :k] = a.el[r, :k]
+            b.pt[r, :k] = a.pt[r, :k]
+            b.pe[r, :k] = a.pe[r, :k]
+            b.pl[r, :k] = a.pl[r, :k]
+            b.st[r, :k] = a.st[r, :k]
+            b.se[r, :k] = a.se[r, :k]
+            b.sl[r, :k] = a.sl[r, :k]
+            b.trip[r, :k] = a.trip[r, :k]
+            b.rpos[r] = a.rpos[r]
+            b.load[r] = a.load[r]
+            b.tready[r] = a.tready[r]
     b.m[:] = a.m
-    b.loc[:] = a.loc
-    b.et[:] = a.et
-    b.ee[:] = a.ee
-    b.el[:] = a.el
-    b.pt[:] = a.pt
-    b.pe[:] = a.pe
-    b.pl[:] = a.pl
-    b.st[:] = a.st
-    b.se[:] = a.se
-    b.sl[:] = a.sl
-    b.trip[:] = a.trip
-    b.rpos[:] = a.rpos
-    b.load[:] = a.load
-    b.tready[:] = a.tready
     b.nt[:] = a.nt
     b.cost[:] = a.cost
     b.where[:] = a.where

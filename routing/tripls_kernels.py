@@ -29,15 +29,17 @@ _RETRIED = 8  # orders left out before the round that it tries to put back, at l
 
 
 @njit(cache=True, inline="always")
-def _closed(t1, e1, l1, here, nxt, at, j, d, r, dur):
-    """A stretch ending at ``here`` then the day's entries from ``at``: the breaks up to ``j`` taken there, then
-    the suffix from ``j`` (at ``nxt``): its duration and whether it is on time."""
-    et, ee, el = d.et[r], d.ee[r], d.el[r]
+def _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur):
+    """A stretch ending at ``here`` then the day's entries from ``at``: the breaks up to ``j`` taken there (their
+    ``own`` segments ``(et, ee, el)`` of the day), then the suffix from ``j`` (at ``nxt``; the day's ``suffix``
+    segments ``(st, se, sl)``): its duration and whether it is on time."""
+    et, ee, el = own
+    st, se, sl = suffix
     ok = True
     for i in range(at, j):
         t1, e1, l1, fine = join(t1, e1, l1, 0, et[i], ee[i], el[i])
         ok &= fine
-    total, _, _, fine = join(t1, e1, l1, dur[here, nxt], d.st[r, j], d.se[r, j], d.sl[r, j])
+    total, _, _, fine = join(t1, e1, l1, dur[here, nxt], st[j], se[j], sl[j])
     return total, ok & fine
 
 
@@ -99,6 +101,7 @@ def _best_insertion(p, d, u):
             continue
         g, loc, trip, load, tready, rpos = d.g[r], d.loc[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
         et, ee, el, pt, pe, pl = d.et[r], d.ee[r], d.el[r], d.pt[r], d.pe[r], d.pl[r]
+        own, suffix = (et, ee, el), (d.st[r], d.se[r], d.sl[r])
         ready_u = p.ready[u, r]
         opens = d.nt[r] < p.slots[r]
         t0, e0, l0 = reload, max(p.earliest[r], ready_u) - reload, close - reload  # the reload of a trip of its own
@@ -131,7 +134,7 @@ def _best_insertion(p, d, u):
                         t1, e1, l1, fine = join(t1, e1, l1, dur[prev, here], tu, eu, lu)
                         ok &= fine
                     if ok and metres < best:
-                        total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
+                        total, ok = _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur)
                         if ok and total - reload <= most:
                             best, best_r, best_at, best_how = metres, r, at, INTO_TRIP
             boundary = j == m or g[j] == RELOAD
@@ -143,7 +146,7 @@ def _best_insertion(p, d, u):
                     t1, e1, l1, ok = join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, site], t1, e1, l1)
                     metres += dist[prev, site] - dist[prev, nxt]
                 if ok and metres < best:
-                    total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
+                    total, ok = _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur)
                     if ok and total - reload <= most:
                         best, best_r, best_at, best_how = metres, r, at, OWN_TRIP
     return best, best_r, best_at, best_how
@@ -198,7 +201,7 @@ def _ruin(p, d, removed):
 
 
 @njit(cache=True)
-def _recreate(p, d, removed, orders):
+def _recreate(p, d, removed, orders, touched):
     """Insert the ``removed`` orders and as many others left out (at least ``_RETRIED``, drawn at random), each at
     its cheapest place, in one of SISR's orders (random, largest first, farthest from the first courier's site
     first, nearest first)."""
@@ -233,23 +236,28 @@ def _recreate(p, d, removed, orders):
         c, r, at, how = _best_insertion(p, d, u)
         if c < BIG:
             insert(p, d, r, u, at, how)
+            touched[r] = True
 
 
 @njit(cache=True)
 def search(p, cur, cand, best, rounds, temperature0, temperature1):
     """``rounds`` rounds of ruin and recreate from ``cur`` with simulated annealing, the temperature going
     geometrically from ``temperature0`` to ``temperature1``; ``best`` keeps the days of the lowest objective seen
-    (``cand`` is scratch). Returns the objectives of ``cur`` and of ``best``."""
+    (``cand`` is scratch: a round edits its copy of ``cur`` and copies back only the days it touched). Returns the
+    objectives of ``cur`` and of ``best``."""
     n = p.node.shape[0]
     removed = np.zeros(n, np.bool_)
     orders = np.empty(n, np.int64)
+    every = np.ones(cur.m.shape[0], np.bool_)
+    touched = np.zeros(cur.m.shape[0], np.bool_)
+    copy_days(cur, cand, every)
     current = objective(p, cur)
     lowest = objective(p, best)
     ratio = (temperature1 / temperature0) ** (1.0 / max(1, rounds))
     temperature = temperature0
     for _ in range(rounds):
-        copy_days(cur, cand)
         removed[:] = False
+        touched[:] = False
         _ruin(p, cand, removed)
         fine = True
         g, m = cand.g, cand.m
@@ -257,17 +265,22 @@ def search(p, cur, cand, best, rounds, temperature0, temperature1):
             for i in range(m[r]):
                 x = g[r, i]
                 if x >= 0 and removed[x]:
+                    touched[r] = True
                     fine &= drop(p, cand, r, removed)
                     break
+        kept = False
         if fine:
-            _recreate(p, cand, removed, orders)
+            _recreate(p, cand, removed, orders, touched)
             value = objective(p, cand)
             if value <= current or np.random.random() < np.exp((current - value) / temperature):
-                copy_days(cand, cur)
+                kept = True
+                copy_days(cand, cur, touched)
                 current = value
                 if value < lowest:
-                    copy_days(cand, best)
+                    copy_days(cand, best, every)
                     lowest = value
+        if not kept:
+            copy_days(cur, cand, touched)
         temperature *= ratio
     return current, lowest
 
