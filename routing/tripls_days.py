@@ -136,21 +136,13 @@ def new_days(n: int, couriers: int, slots: int, dims: int, breaks: int = 0) -> D
 def copy_days(a, b, rows):
     """Copy the days ``rows`` marks (one flag per courier) and every per-day and per-order field of days ``a``
     into ``b`` (same shapes)."""
+    ours = (a.g, a.loc, a.et, a.ee, a.el, a.pt, a.pe, a.pl, a.st, a.se, a.sl, a.trip)
+    theirs = (b.g, b.loc, b.et, b.ee, b.el, b.pt, b.pe, b.pl, b.st, b.se, b.sl, b.trip)
     for r in range(rows.shape[0]):
         if rows[r]:
             k = a.m[r] + 1  # the entries and the return's suffix; those past them are never read
-            b.g[r, :k] = a.g[r, :k]
-            b.loc[r, :k] = a.loc[r, :k]
-            b.et[r, :k] = a.et[r, :k]
-            b.ee[r, :k] = a.ee[r, :k]
-            b.el[r, :k] = a.el[r, :k]
-            b.pt[r, :k] = a.pt[r, :k]
-            b.pe[r, :k] = a.pe[r, :k]
-            b.pl[r, :k] = a.pl[r, :k]
-            b.st[r, :k] = a.st[r, :k]
-            b.se[r, :k] = a.se[r, :k]
-            b.sl[r, :k] = a.sl[r, :k]
-            b.trip[r, :k] = a.trip[r, :k]
+            for f in range(len(ours)):
+                theirs[f][r, :k] = ours[f][r, :k]
             b.rpos[r] = a.rpos[r]
             b.load[r] = a.load[r]
             b.tready[r] = a.tready[r]

@@ -29,17 +29,15 @@ _RETRIED = 8  # orders left out before the round that it tries to put back, at l
 
 
 @njit(cache=True, inline="always")
-def _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur):
-    """A stretch ending at ``here`` then the day's entries from ``at``: the breaks up to ``j`` taken there (their
-    ``own`` segments ``(et, ee, el)`` of the day), then the suffix from ``j`` (at ``nxt``; the day's ``suffix``
-    segments ``(st, se, sl)``): its duration and whether it is on time."""
-    et, ee, el = own
-    st, se, sl = suffix
+def _closed(t1, e1, l1, here, nxt, at, j, d, r, dur):
+    """A stretch ending at ``here`` then the day's entries from ``at``: the breaks up to ``j`` taken there, then
+    the suffix from ``j`` (at ``nxt``): its duration and whether it is on time."""
+    et, ee, el = d.et[r], d.ee[r], d.el[r]
     ok = True
     for i in range(at, j):
         t1, e1, l1, fine = join(t1, e1, l1, 0, et[i], ee[i], el[i])
         ok &= fine
-    total, _, _, fine = join(t1, e1, l1, dur[here, nxt], st[j], se[j], sl[j])
+    total, _, _, fine = join(t1, e1, l1, dur[here, nxt], d.st[r, j], d.se[r, j], d.sl[r, j])
     return total, ok & fine
 
 
@@ -101,7 +99,6 @@ def _best_insertion(p, d, u):
             continue
         g, loc, trip, load, tready, rpos = d.g[r], d.loc[r], d.trip[r], d.load[r], d.tready[r], d.rpos[r]
         et, ee, el, pt, pe, pl = d.et[r], d.ee[r], d.el[r], d.pt[r], d.pe[r], d.pl[r]
-        own, suffix = (et, ee, el), (d.st[r], d.se[r], d.sl[r])
         ready_u = p.ready[u, r]
         opens = d.nt[r] < p.slots[r]
         t0, e0, l0 = reload, max(p.earliest[r], ready_u) - reload, close - reload  # the reload of a trip of its own
@@ -134,7 +131,7 @@ def _best_insertion(p, d, u):
                         t1, e1, l1, fine = join(t1, e1, l1, dur[prev, here], tu, eu, lu)
                         ok &= fine
                     if ok and metres < best:
-                        total, ok = _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur)
+                        total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
                         if ok and total - reload <= most:
                             best, best_r, best_at, best_how = metres, r, at, INTO_TRIP
             boundary = j == m or g[j] == RELOAD
@@ -146,7 +143,7 @@ def _best_insertion(p, d, u):
                     t1, e1, l1, ok = join(pt[at - 1], pe[at - 1], pl[at - 1], dur[prev, site], t1, e1, l1)
                     metres += dist[prev, site] - dist[prev, nxt]
                 if ok and metres < best:
-                    total, ok = _closed(t1, e1, l1, here, nxt, at, j, own, suffix, dur)
+                    total, ok = _closed(t1, e1, l1, here, nxt, at, j, d, r, dur)
                     if ok and total - reload <= most:
                         best, best_r, best_at, best_how = metres, r, at, OWN_TRIP
     return best, best_r, best_at, best_how
