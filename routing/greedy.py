@@ -24,7 +24,7 @@ from routing.ortools_model import RoutingModel
 from routing.partition import tight_sites
 from routing.timing import StopRef
 
-__all__ = ["GreedyRoutes", "plain_deliveries"]
+__all__ = ["GreedyRoutes", "one_window_deliveries", "plain_deliveries"]
 
 _BLINK = 0.01
 _NONE = np.iinfo(np.int64).max // 4
@@ -32,8 +32,12 @@ _NONE = np.iinfo(np.int64).max // 4
 
 def plain_deliveries(problem: Problem, orders: Sequence[int], allowed: Mapping[int, Sequence[int]]) -> bool:
     """True when every order is a plain delivery (no pickup) with one window and no site is short of stock."""
-    plain = all(problem.orders[o].pickup is None and len(problem.orders[o].windows) == 1 for o in orders)
-    return plain and not tight_sites(problem, orders, allowed)
+    return one_window_deliveries(problem, orders) and not tight_sites(problem, orders, allowed)
+
+
+def one_window_deliveries(problem: Problem, orders: Sequence[int]) -> bool:
+    """True when every order of ``orders`` is a delivery (no pickup) with one time window."""
+    return all(problem.orders[o].pickup is None and len(problem.orders[o].windows) == 1 for o in orders)
 
 
 # rows of a route's table of insertion positions: one column per position (before its first stop, ..., after

@@ -4,10 +4,10 @@ On a multi-trip model OR-Tools checks every move against the constraints that or
 propagation, not its fast filters): a few hundred moves a second reach them. This search keeps each courier's day as
 one sequence, a reload at the site before each trip and its breaks between visits (:mod:`routing.tripls_days`),
 checks an insertion's time windows, breaks, ready times, per-trip capacity and working time in O(1) from the day's
-prefix and suffix segments, and
-runs SISR's ruin and recreate (Christiaens & Vanden Berghe 2020): strings of consecutive orders removed from trips
-near a random order, every order left out put back at its cheapest place on a trip or on a new trip of its own
-(within the courier's ``max_trips``), with blinks, under simulated annealing. Thousands of rounds a second.
+prefix and suffix segments (and its site's stock from the units of each short item left), and runs SISR's ruin and
+recreate (Christiaens & Vanden Berghe 2020): strings of consecutive orders removed from trips near a random order,
+every order left out put back at its cheapest place on a trip or on a new trip of its own (within the courier's
+``max_trips``), with blinks, under simulated annealing. Thousands of rounds a second.
 
 It models the OR-Tools model exactly for the models :func:`applies` accepts, with the trips of a day in time order
 (OR-Tools also allows any order), so OR-Tools reads every plan it returns back at the same objective and goes on
@@ -23,12 +23,12 @@ import numpy as np
 
 from geo.matrix import Matrix
 from routing.deadline import Deadline
-from routing.greedy import plain_deliveries
+from routing.greedy import one_window_deliveries
 from routing.numba_cache import compiled_or_cached
-from routing.ortools_model import RoutingModel
+from routing.ortools_model import RoutingModel, SearchResult
 from routing.picking import site_ready_times
 from routing.timing import StopRef
-from routing.tripls_days import BIG, NEG, RELOAD, Instance, copy_days, new_days, retime
+from routing.tripls_days import BIG, BREAK, NEG, RELOAD, Instance, copy_days, new_days, retime
 from routing.tripls_kernels import search, seed_rng
 
 __all__ = ["READ_BACK_SHARE", "TripSearch", "applies", "ready", "warm_up"]
@@ -42,14 +42,15 @@ _CHUNK_S = 0.05  # rounds run at once between two looks at the clock
 
 
 def applies(model: RoutingModel) -> bool:
-    """True when the search models ``model`` exactly: some courier has more than one trip slot, plain deliveries
-    (:func:`plain_deliveries`), no distance limits, cap on waits or wave (any travel profiles and breaks)."""
+    """True when the search models ``model`` exactly: some courier has more than one trip slot, deliveries with one
+    window each (:func:`one_window_deliveries`), no distance limits, cap on waits or wave (any travel profiles,
+    breaks and stock)."""
     problem = model.problem
     couriers = [problem.couriers[c] for c in model.couriers]
     simple = all(c.max_distance_m is None for c in couriers)
     simple &= model.trip_slots > len(couriers)
     simple &= model.max_wait_s is None and model.wave is None
-    return bool(couriers) and simple and plain_deliveries(problem, model.orders, model.allowed)
+    return bool(couriers) and simple and one_window_deliveries(problem, model.orders)
 
 
 def ready() -> bool:
@@ -119,8 +120,9 @@ class TripSearch:
             dur,
             np.array([len(c.breaks) for c in cs], dtype=np.int64),
             *breaks,
+            *_short_stock(model, self.orders, self.couriers),
         )
-        shape = (n, count, max(slots), len(dims), most_breaks)
+        shape = (n, count, max(slots), len(dims), most_breaks, self.instance.stock)
         self.current, self.scratch, self.best = (new_days(*shape) for _ in range(3))
         for days in (self.current, self.best):
             for r in range(count):
@@ -173,6 +175,26 @@ class TripSearch:
             routes[c], reloads[c] = stops, tuple(cuts)
         return routes, reloads
 
+    def result(self) -> SearchResult:
+        """The best days as a search result (status ``DAY_SEARCH``): each used courier's stops, where its trips start
+        and where it takes each break, as :func:`routing.timing.time_route` takes them (before the leg to the
+        first stop after it, or at the site before the trip that stop starts)."""
+        routes, reloads = self.days()
+        breaks: dict[int, tuple[int, ...]] = {}
+        days = self.best
+        for r, c in enumerate(self.couriers):
+            if c not in routes:
+                continue
+            at = [0] * int(self.instance.nb[r])
+            served = 0
+            for x in days.g[r, : days.m[r]].tolist():
+                if x >= 0:
+                    served += 1
+                elif x < RELOAD:
+                    at[BREAK - x] = served
+            breaks[c] = tuple(at)
+        return SearchResult(routes, self.objective(), 1, "DAY_SEARCH", reloads, breaks)
+
     def slots(self) -> dict[int, int]:
         """Each courier's trip slots for a model that reads the best days back: the model's, or the trips of its
         best day when it makes more."""
@@ -185,6 +207,30 @@ def _by_profile(table: Mapping[str, np.ndarray], profiles: list[str]) -> np.ndar
     if len(profiles) == 1:
         return np.ascontiguousarray(table[profiles[0]])[None]
     return np.stack([table[name] for name in profiles])
+
+
+def _short_stock(model: RoutingModel, orders: list[int], couriers: list[int]) -> tuple[np.ndarray, ...]:
+    """The stock the model caps (as :meth:`RoutingModel` does: a site's item whose stock cannot cover every order
+    that a courier of the site could take) in :class:`Instance`'s arrays: each courier's stock row (one per site),
+    each order's units of the short items, each row's stock of them (``BIG`` where that site is not short)."""
+    problem = model.problem
+    sites = sorted({problem.couriers[c].site for c in couriers})
+    demand: dict[tuple[int, str], int] = {}
+    for o in orders:
+        for site in {problem.couriers[c].site for c in model.allowed[o] if c in couriers}:
+            for item, qty in problem.orders[o].items.items():
+                demand[site, item] = demand.get((site, item), 0) + qty
+    short = {key for key, qty in demand.items() if qty > problem.sites[key[0]].stock.get(key[1], 0)}
+    items = sorted({item for _, item in short})
+    stock = np.full((len(sites), max(1, len(items))), BIG, dtype=np.int64)
+    for site, item in short:
+        stock[sites.index(site), items.index(item)] = problem.sites[site].stock.get(item, 0)
+    needs = np.zeros((len(orders), stock.shape[1]), dtype=np.int64)
+    for k, o in enumerate(orders):
+        for j, item in enumerate(items):
+            needs[k, j] = problem.orders[o].items.get(item, 0)
+    rows = np.array([sites.index(problem.couriers[c].site) for c in couriers], dtype=np.int64)
+    return rows, needs, stock
 
 
 def _nearest(dist: np.ndarray, nodes: np.ndarray, k: int) -> np.ndarray:
@@ -229,8 +275,11 @@ def warm_up() -> float:
         one.reshape(1, 1),
         0 * one.reshape(1, 1),
         100 * one.reshape(1, 1),
+        0 * one,
+        np.ones((2, 1), dtype=np.int64),
+        2 * one.reshape(1, 1),
     )
-    days = [new_days(2, 1, 2, 1, 1) for _ in range(3)]
+    days = [new_days(2, 1, 2, 1, 1, instance.stock) for _ in range(3)]
     retime(instance, days[0], 0)
     copy_days(days[0], days[2], np.ones(1, dtype=np.bool_))
     search(instance, days[0], days[1], days[2], 4, 1.0, 0.1)

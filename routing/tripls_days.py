@@ -36,7 +36,9 @@ class Instance(NamedTuple):
     ``end`` nodes, ``earliest`` departure, ``close`` (back by), ``reload`` time, ``most`` working time (first
     departure to last return), ``fixed`` cost, trip ``slots``, travel ``profile`` (its ``dist[profile]`` and
     ``dur[profile]`` matrices) and ``nb`` breaks, break ``k`` lasting ``bservice[r, k]`` and starting within
-    ``bearly[r, k]``-``blate[r, k]``."""
+    ``bearly[r, k]``-``blate[r, k]``, and its ``stock_row``; the units of the short items (those some site's stock
+    cannot cover) each order ``needs`` (one column per item) and each stock row's ``stock`` of them (``BIG`` where
+    a site is not short)."""
 
     node: np.ndarray
     service: np.ndarray
@@ -63,6 +65,9 @@ class Instance(NamedTuple):
     bservice: np.ndarray
     bearly: np.ndarray
     blate: np.ndarray
+    stock_row: np.ndarray
+    needs: np.ndarray
+    stock: np.ndarray
 
 
 class Days(NamedTuple):
@@ -70,7 +75,7 @@ class Days(NamedTuple):
     segment ``e*``, the prefix segment ``p*`` (from the first reload to it), the suffix segment ``s*`` (from it to
     the return; ``s*[r, m]`` is the return alone) and its ``trip``; per trip its reload's position ``rpos``,
     ``load`` and latest ``tready``; per day ``nt`` trips and ``cost`` (metres and the fixed cost if used); per order
-    its day ``where`` (-1: left out) and position ``pos``."""
+    its day ``where`` (-1: left out) and position ``pos``; per stock row the units of each short item ``left``."""
 
     g: np.ndarray
     m: np.ndarray
@@ -92,11 +97,12 @@ class Days(NamedTuple):
     cost: np.ndarray
     where: np.ndarray
     pos: np.ndarray
+    left: np.ndarray
 
 
-def new_days(n: int, couriers: int, slots: int, dims: int, breaks: int = 0) -> Days:
+def new_days(n: int, couriers: int, slots: int, dims: int, breaks: int, stock: np.ndarray) -> Days:
     """Empty days for ``n`` orders and ``couriers`` couriers of at most ``slots`` trips, ``dims`` capacities and
-    at most ``breaks`` breaks."""
+    at most ``breaks`` breaks, with ``stock`` (stock rows by short items) left."""
     length = n + slots + breaks + 1
 
     def entries(extra: int = 0) -> np.ndarray:
@@ -129,13 +135,14 @@ def new_days(n: int, couriers: int, slots: int, dims: int, breaks: int = 0) -> D
         per_courier(),
         np.full(n, -1, np.int64),
         np.full(n, -1, np.int64),
+        stock.copy(),
     )
 
 
 @njit(cache=True)
 def copy_days(a, b, rows):
-    """Copy the days ``rows`` marks (one flag per courier) and every per-day and per-order field of days ``a``
-    into ``b`` (same shapes)."""
+    """Copy the days ``rows`` marks (one flag per courier) and every per-day, per-order and per-stock-row field of
+    days ``a`` into ``b`` (same shapes)."""
     ours = (a.g, a.loc, a.et, a.ee, a.el, a.pt, a.pe, a.pl, a.st, a.se, a.sl, a.trip)
     theirs = (b.g, b.loc, b.et, b.ee, b.el, b.pt, b.pe, b.pl, b.st, b.se, b.sl, b.trip)
     for r in range(rows.shape[0]):
@@ -151,6 +158,7 @@ def copy_days(a, b, rows):
     b.cost[:] = a.cost
     b.where[:] = a.where
     b.pos[:] = a.pos
+    b.left[:] = a.left
 
 
 @njit(cache=True, inline="always")
@@ -263,6 +271,7 @@ def insert(p, d, r, u, at, how):
             g[at] = RELOAD
         g[at + shift - 1] = u
         d.m[r] = m + shift
+    d.left[p.stock_row[r]] -= p.needs[u]
     retime(p, d, r)
 
 
@@ -285,6 +294,7 @@ def drop(p, d, r, removed):
         if x >= 0 and removed[x]:
             where[x] = -1
             pos[x] = -1
+            d.left[p.stock_row[r]] += p.needs[x]
             continue
         if x == RELOAD and k > 0 and not (served[trip[i]] and any_order):
             continue  # an empty trip's reload, or the first served trip's after an empty first one

@@ -73,9 +73,9 @@ def _best_insertion(p, d, u):
     metres it adds (and the fixed cost if the day was empty); a place is one before entry ``at`` of a day
     (``at == m``: at its end) on the trip of entry ``at - 1`` (the breaks right after it then taken after ``u``),
     a trip of its own that starts there (within the courier's slots), or an empty day's first trip; none makes the
-    day late, over capacity or over its working time."""
+    day late, over capacity, over its working time or over its site's stock."""
     node, service, early, late = p.node, p.service, p.early, p.late
-    cap, demand = p.cap, p.demand
+    cap, demand, needs, left = p.cap, p.demand, p.needs, d.left
     here, tu, eu, lu = node[u], service[u], early[u], late[u]
     dims = cap.shape[1]
     best, best_r, best_at, best_how = BIG, -1, -1, INTO_TRIP
@@ -85,6 +85,8 @@ def _best_insertion(p, d, u):
         big = False
         for j in range(dims):
             big |= demand[u, j] > cap[r, j]
+        for j in range(needs.shape[1]):
+            big |= needs[u, j] > left[p.stock_row[r], j]
         if big:
             continue
         m = d.m[r]

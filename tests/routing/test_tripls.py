@@ -92,6 +92,28 @@ def test_it_applies_to_multi_trip_plain_deliveries_only(street: SimpleNamespace)
     assert ready()
 
 
+def test_stock_that_runs_short_is_shared_by_the_couriers_of_a_site_across_their_trips(street: SimpleNamespace) -> None:
+    site = street.site(reload_s=60, stock={"milk": 100, "eggs": 3})
+    orders = tuple(
+        street.order(f"o{k}", 1.0 + k % 4, items={"eggs": 1} if k % 2 else {"milk": 1}) for k in range(10)
+    )  # five want eggs, three are left
+    couriers = tuple(street.courier(f"c{k}", capacity=Capacity(2_000)) for k in range(2))
+    problem = Problem((site,), couriers, orders)
+    matrix = street.matrix(problem)
+    scope = Scope.whole(problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, SolveParams()))
+    model = scope.model([0, 1])
+    assert applies(model)
+    days = searched(model, matrix)
+    routes, reloads = days.days()
+    served = [o for stops in routes.values() for o, _ in stops]
+    assert sum(1 for o in served if "eggs" in orders[o].items) == 3
+    assert len(served) == 8 and max(len(cuts) for cuts in reloads.values()) >= 1  # two baskets of 1 kg a trip
+    back = scope.model([0, 1], slots=days.slots()).search(
+        SolveParams(solution_limit=1), 60, initial=routes, reloads=reloads
+    )
+    assert back is not None and (back.objective, back.served()) == (days.objective(), 8)
+
+
 def test_or_tools_reads_its_days_back_at_the_same_objective() -> None:
     _, scope, model, _ = rc201_days()
     days = searched(model, scope.matrix)
