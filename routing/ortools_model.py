@@ -7,9 +7,9 @@ pairs with a maximum ride time, and stock shared by all couriers of a site are c
 
 A courier's day is a set of trips (:mod:`routing.trips` says how many slots): each trip is one OR-Tools vehicle from
 the site back to it, so capacity holds per trip; slot ``k + 1`` is used only if slot ``k`` is, but the trips may run
-in any order in time: each is an interval, from the site's reload time before it leaves to its return, and a
-courier's intervals never overlap (a disjunctive constraint), so an insertion can put an order on a trip before or
-after the others. Ready times are a dimension with no transit and no slack, so its cumul is one value along a trip,
+in any order in time: of two trips of a courier, one is back and has reloaded (the site's reload time, an
+interval before each trip) before the other leaves (a constraint per pair of slots), so an insertion can put an
+order on a trip before or after the others. Ready times are a dimension with no transit and no slack, so its cumul is one value along a trip,
 at least the ready time of every basket on it, and the trip leaves no earlier. Breaks are interval variables shared
 by all trips of a courier (none may overlap a visit, nor a reload); working time and distance bound the span and
 the sum of the courier's trips.
@@ -213,22 +213,25 @@ class RoutingModel:
             if courier.trip_limit == 1 or (len(vehicles) == 1 and not courier.breaks):
                 continue
             reload_s = self.problem.sites[courier.site].reload_s
-            days, loads = [], []
             for before, after in itertools.pairwise(vehicles):
                 solver.Add(routing.ActiveVehicleVar(after) <= routing.ActiveVehicleVar(before))
-            for v in vehicles:
-                start, back = self.time.CumulVar(routing.Start(v)), self.time.CumulVar(routing.End(v))
-                earliest = courier.shift.start_s - reload_s
-                trip = solver.IntervalVar(earliest, self.horizon, 0, self.horizon, earliest, self.horizon, True, "trip")
-                load = solver.FixedDurationIntervalVar(earliest, self.horizon, reload_s, True, "reload")
-                for interval in (trip, load):
-                    solver.Add(interval.PerformedExpr() == routing.ActiveVehicleVar(v))
-                solver.Add(trip.StartExpr() == start - reload_s)
-                solver.Add(trip.EndExpr() == back)
-                solver.Add(load.EndExpr() == start)
-                days.append(trip)
+            # two trips used, one back and reloaded before the other leaves: pairwise, as a disjunctive constraint
+            # over the trips' intervals made OR-Tools fail to restore days whose first trip leaves after its earliest
+            # time (docs/BENCHMARKS.md, "The day search and OR-Tools' read-back")
+            departs = [self.time.CumulVar(routing.Start(v)) for v in vehicles]
+            backs = [self.time.CumulVar(routing.End(v)) for v in vehicles]
+            for a, b in itertools.combinations(range(len(vehicles)), 2):
+                both = solver.Min(routing.ActiveVehicleVar(vehicles[a]), routing.ActiveVehicleVar(vehicles[b]))
+                apart = solver.Max(departs[b] - reload_s - backs[a], departs[a] - reload_s - backs[b])
+                solver.Add(apart >= -(self.horizon + reload_s) * (1 - both))
+            loads = []
+            for v, depart in zip(vehicles, departs, strict=True):
+                load = solver.FixedDurationIntervalVar(
+                    courier.shift.start_s - reload_s, self.horizon, reload_s, True, "reload"
+                )
+                solver.Add(load.PerformedExpr() == routing.ActiveVehicleVar(v))
+                solver.Add(load.EndExpr() == depart)
                 loads.append(load)
-            solver.Add(solver.DisjunctiveConstraint(days, f"trips of {courier.id}"))
             reloading[c] = loads
         return reloading
 

@@ -115,9 +115,8 @@ def first_search(
     # back until it holds its breaks, which the plans built without them may not
     limit = Deadline(deadline.remaining() * share)
     if _by_days(model, params):
-        if (found := _day_search(scope, model, params, limit, seed, report)) is not None:
-            return found
-    elif (waves := by_waves(scope, couriers, params, limit, model.courier_slots)) is not None and (
+        return _day_search(scope, model, params, limit, seed, report)
+    if (waves := by_waves(scope, couriers, params, limit, model.courier_slots)) is not None and (
         found := _from(model, on_time_days(scope, waves), params, limit, report)
     ) is not None:
         return found
@@ -142,19 +141,21 @@ def _day_search(
     deadline: Deadline,
     seed: int,
     report: Callable[[int], None] | None,
-) -> SearchResult | None:
+) -> SearchResult:
     """:class:`routing.tripls.TripSearch` on ``model`` from no day at all (its first rounds insert the orders)
     until ``READ_BACK_SHARE`` of the time is left (or for ``params.ruin_iterations`` rounds), then OR-Tools' local
-    search from its best days, on a model with the trip slots they use, for the rest; ``None`` if OR-Tools cannot
-    read them back."""
+    search from its best days, on a model with the trip slots they use, for the rest; the days themselves when
+    that search ends above them (OR-Tools could not restore them: docs/BENCHMARKS.md, "The day search and
+    OR-Tools' read-back")."""
     days = tripls.TripSearch(model, scope.matrix)
     days.run(Deadline(deadline.remaining() * (1 - tripls.READ_BACK_SHARE)), seed, params.ruin_iterations)
     if report is not None:
         report(days.objective())
-    routes, reloads = days.days()
-    return scope.model(model.couriers, slots=days.slots()).search(
-        params, deadline.remaining(), initial=routes, reloads=reloads, on_solution=report
+    best = days.result()
+    found = scope.model(model.couriers, slots=days.slots()).search(
+        params, deadline.remaining(), initial=best.routes, reloads=best.reloads, on_solution=report
     )
+    return found if found is not None and found.objective <= best.objective else best
 
 
 def _from(
