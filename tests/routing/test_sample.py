@@ -3,20 +3,51 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from benchmarks.sample_problem import SOLD_OUT
 from geo import RoadGraphProvider, points_in_zone, zone_polygon
 from routing import Reason, SolveParams, load_problem, solve
+from routing.eligibility import eligibility
+from routing.phases import Scope
 from routing.plan_json import plan_to_json, routes_from_json
+from routing.solve import _penalties
+from routing.timing import StopRef
 from scheduling.check import check_routes
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
-def test_sample_problem_serves_every_order_but_the_sold_out_ones() -> None:
+@pytest.fixture(scope="module")
+def roads() -> RoadGraphProvider:
+    """The Helsinki street network, loaded once for the module."""
+    return RoadGraphProvider(DATA / "helsinki.osm.pbf")
+
+
+def test_a_day_whose_first_trip_cannot_leave_at_its_earliest_is_read_back_whole(roads: RoadGraphProvider) -> None:
+    # a bike day of the sample found by the day search: three trips, a long wait at a door on the first, whose
+    # last basket is ready three minutes after the shift starts; OR-Tools restored only its first trip while the
+    # model ordered trips with a disjunctive over their intervals
     problem = load_problem(DATA / "sample_problem.json")
-    matrix = RoadGraphProvider(DATA / "helsinki.osm.pbf").matrix(problem.locations(), ["bike", "car"])
+    keep = [72, 17, 84, 112, 53, 10, 128, 87]
+    orders = tuple(replace(problem.orders[o], ready_s=30_780 if o == 112 else None) for o in keep)
+    sites = tuple(replace(s, picking=None) for s in problem.sites)
+    problem = replace(problem, sites=sites, couriers=(replace(problem.couriers[5], breaks=()),), orders=orders)
+    matrix = roads.matrix(problem.locations(), ["bike", "car"])
+    scope = Scope.whole(problem, matrix, eligibility(problem, matrix), _penalties(problem, matrix, SolveParams()))
+    day: list[StopRef] = [(k, "delivery") for k in range(len(keep))]
+    back = scope.model([0], slots={0: 3}).search(
+        SolveParams(solution_limit=1), 60, initial={0: day}, reloads={0: (4, 6)}
+    )
+    assert back is not None and back.routes[0] == day and back.reloads[0] == (4, 6)
+
+
+def test_sample_problem_serves_every_order_but_the_sold_out_ones(roads: RoadGraphProvider) -> None:
+    problem = load_problem(DATA / "sample_problem.json")
+    matrix = roads.matrix(problem.locations(), ["bike", "car"])
     # multi-trip days (30 kg bikes, store picking, short stock, breaks): 2,000 rounds of the compiled day search,
     # then OR-Tools for 20 solutions from its days (the days stand when OR-Tools cannot restore them)
     params = SolveParams(time_limit_s=600, solution_limit=20, ruin_iterations=2000)
