@@ -12,7 +12,8 @@ start before the shift, as the OR-Tools model's first reload. Times are Vidal et
 warp: ``(T, E, L)`` is a stretch's shortest duration (service, travel and unavoidable waits), the earliest and the
 latest start of its first service; two stretches join in O(1) and a day is on time when every join is. Each day
 keeps its prefix and suffix segments, each trip its load and its latest ready time, so that an insertion is checked
-in O(1) (or over the trip, when the order is ready later than the rest of it).
+in O(1) (or over the trip, when the order is ready later than the rest of it). Stock that runs short is counted
+per stock row (a site) and short item: the units ``left``, taken by an insertion and given back by a removal.
 """
 
 from __future__ import annotations
