@@ -7,12 +7,12 @@ pairs with a maximum ride time, and stock shared by all couriers of a site are c
 
 A courier's day is a set of trips (:mod:`routing.trips` says how many slots): each trip is one OR-Tools vehicle from
 the site back to it, so capacity holds per trip; slot ``k + 1`` is used only if slot ``k`` is, but the trips may run
-in any order in time: of two trips of a courier, one is back and has reloaded (the site's reload time, an
-interval before each trip) before the other leaves (a constraint per pair of slots), so an insertion can put an
-order on a trip before or after the others. Ready times are a dimension with no transit and no slack, so its cumul is one value along a trip,
-at least the ready time of every basket on it, and the trip leaves no earlier. Breaks are interval variables shared
-by all trips of a courier (none may overlap a visit, nor a reload); working time and distance bound the span and
-the sum of the courier's trips.
+in any order in time: of two trips of a courier, one is back and has reloaded (the site's reload time, an interval
+before each trip) before the other leaves (a constraint per pair of slots), so an insertion can put an order on a
+trip before or after the others. Ready times are a dimension with no transit and no slack, so its cumul is one value
+along a trip, at least the ready time of every basket on it, and the trip leaves no earlier. Breaks are interval
+variables shared by all trips of a courier (none may overlap a visit, nor a reload); working time and distance bound
+the span and the sum of the courier's trips.
 """
 
 from __future__ import annotations
