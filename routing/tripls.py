@@ -210,8 +210,8 @@ def _by_profile(table: Mapping[str, np.ndarray], profiles: list[str]) -> np.ndar
 
 
 def _short_stock(model: RoutingModel, orders: list[int], couriers: list[int]) -> tuple[np.ndarray, ...]:
-    """The stock the model caps (as :meth:`RoutingModel` does: a site's item whose stock cannot cover every order
-    that a courier of the site could take) in :class:`Instance`'s arrays: each courier's stock row (one per site),
+    """The stock the OR-Tools model caps (a site's item whose stock cannot cover every order that a courier of the
+    site could take) in :class:`Instance`'s arrays: each courier's stock row (one per site),
     each order's units of the short items, each row's stock of them (``BIG`` where that site is not short)."""
     problem = model.problem
     sites = sorted({problem.couriers[c].site for c in couriers})
