@@ -19,7 +19,7 @@ from routing.model import Break
 from routing.ortools_model import RoutingModel
 from routing.phases import Scope
 from routing.solve import _penalties
-from routing.timing import split_trips
+from routing.timing import split_trips, time_route
 from routing.tripls import TripSearch, applies, ready, warm_up
 from scheduling.check import check_routes
 
@@ -209,3 +209,16 @@ def test_days_with_breaks_are_read_back_at_the_same_objective_and_a_solve_on_the
     plan = solve(scope.problem, scope.matrix, params=params, seed=0)
     assert [len(r.breaks) for r in plan.routes] == [len(scope.problem.couriers[r.courier].breaks) for r in plan.routes]
     assert check_routes(scope.problem, scope.matrix, edited_routes(plan)).ok
+
+
+def test_its_result_places_each_break_where_the_plan_timing_takes_it_on_time() -> None:
+    _, plain, _, _ = rc201_days()
+    scope = with_breaks(plain)
+    model = scope.model(range(len(scope.problem.couriers)))
+    days = searched(model, scope.matrix)
+    result = days.result()
+    assert result.objective == days.objective() and result.routes
+    for c, stops in result.routes.items():
+        assert len(result.breaks[c]) == len(scope.problem.couriers[c].breaks)
+        timed = time_route(scope.problem, scope.matrix, c, stops, reloads=result.reloads[c], breaks=result.breaks[c])
+        assert timed.on_time, (c, timed.late_s, timed.missed_breaks)
