@@ -45,15 +45,25 @@ def test_a_day_whose_first_trip_cannot_leave_at_its_earliest_is_read_back_whole(
     assert back is not None and back.routes[0] == day and back.reloads[0] == (4, 6)
 
 
-def test_sample_problem_serves_every_order_but_the_sold_out_ones(roads: RoadGraphProvider) -> None:
+@pytest.mark.parametrize(
+    "params",
+    [
+        # 2,000 rounds of the compiled day search, then OR-Tools for 20 solutions from its days
+        SolveParams(time_limit_s=600, solution_limit=20, ruin_iterations=2000),
+        # no courier waits at a door over 15 minutes: OR-Tools' search alone (the day search has no cap on waits)
+        SolveParams(time_limit_s=600, solution_limit=300, max_wait_s=900),
+    ],
+    ids=["day-search", "wait-cap"],
+)
+def test_sample_problem_serves_every_order_but_the_sold_out_ones(roads: RoadGraphProvider, params: SolveParams) -> None:
+    # multi-trip days: 30 kg bikes, store picking, short stock, breaks
     problem = load_problem(DATA / "sample_problem.json")
     matrix = roads.matrix(problem.locations(), ["bike", "car"])
-    # multi-trip days (30 kg bikes, store picking, short stock, breaks): 2,000 rounds of the compiled day search,
-    # then OR-Tools for 20 solutions from its days (the days stand when OR-Tools cannot restore them)
-    params = SolveParams(time_limit_s=600, solution_limit=20, ruin_iterations=2000)
     plan = solve(problem, matrix, params=params)
     assert plan.summary.trips > plan.summary.routes  # bikes come back and reload
     assert all(len(r.breaks) == len(problem.couriers[r.courier].breaks) for r in plan.routes)
+    if params.max_wait_s is not None:
+        assert all(s.start_s - s.arrival_s <= params.max_wait_s for r in plan.routes for s in r.stops)
     assert check_routes(problem, matrix, routes_from_json(problem, plan_to_json(problem, plan))).ok
     sold_out = {o for o, order in enumerate(problem.orders) if SOLD_OUT in order.items}
     assert sold_out and sold_out <= {u.order for u in plan.unassigned}
