@@ -25,7 +25,7 @@ from routing.tripls_days import (
 _BLINK = 0.01  # the chance that greedy insertion skips a position (SISR's blinks)
 _MAX_STRING = 10  # orders removed at most from one trip
 _MEAN_REMOVED = 10  # orders removed on the mean in a round (SISR's c-bar)
-_RETRIED = 8  # orders left out before the round that it tries to put back, at least
+_RETRIED = 64  # orders left out before the round that it tries to put back, at least
 
 
 @njit(cache=True, inline="always")
