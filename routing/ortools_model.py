@@ -215,9 +215,9 @@ class RoutingModel:
             reload_s = self.problem.sites[courier.site].reload_s
             for before, after in itertools.pairwise(vehicles):
                 solver.Add(routing.ActiveVehicleVar(after) <= routing.ActiveVehicleVar(before))
-            # two trips used, one back and reloaded before the other leaves: pairwise, as a disjunctive constraint
-            # over the trips' intervals made OR-Tools fail to restore days whose first trip leaves after its earliest
-            # time (docs/BENCHMARKS.md, "The day search and OR-Tools' read-back")
+            # of two trips used, one is back and reloaded before the other leaves: one constraint per pair, since a
+            # disjunctive constraint over trip intervals fails to restore days whose first trip cannot leave at its
+            # earliest time (docs/BENCHMARKS.md, "The day search and OR-Tools' read-back")
             departs = [self.time.CumulVar(routing.Start(v)) for v in vehicles]
             backs = [self.time.CumulVar(routing.End(v)) for v in vehicles]
             for a, b in itertools.combinations(range(len(vehicles)), 2):

@@ -25,6 +25,7 @@ __all__ = [
     "route_metres",
     "sectors",
     "shared_stock",
+    "short_stock",
     "stock_left",
     "stop_node",
     "tight_sites",
@@ -145,16 +146,21 @@ def nearest_route(dist: np.ndarray, reps: Mapping[int, int], nodes: Sequence[int
 
 def tight_sites(problem: Problem, orders: Sequence[int], allowed: Mapping[int, Sequence[int]]) -> set[int]:
     """Sites whose stock of some item cannot cover every order that could be served from there."""
-    demand: dict[int, dict[str, int]] = {}
+    return {site for site, _ in short_stock(problem, orders, allowed)}
+
+
+def short_stock(problem: Problem, orders: Sequence[int], allowed: Mapping[int, Sequence[int]]) -> set[tuple[int, str]]:
+    """The ``(site, item)`` pairs whose stock cannot cover every order of ``orders`` (deliveries from stock; pickups
+    carry no stock) that a courier ``allowed`` to serve it could take from that site."""
+    demand: dict[tuple[int, str], int] = {}
     for o in orders:
         order = problem.orders[o]
         if order.pickup is not None:
             continue
         for site in {problem.couriers[c].site for c in allowed[o]}:
-            need = demand.setdefault(site, {})
             for item, qty in order.items.items():
-                need[item] = need.get(item, 0) + qty
-    return {s for s, need in demand.items() if any(q > problem.sites[s].stock.get(item, 0) for item, q in need.items())}
+                demand[site, item] = demand.get((site, item), 0) + qty
+    return {(site, item) for (site, item), qty in demand.items() if qty > problem.sites[site].stock.get(item, 0)}
 
 
 def stock_left(

@@ -26,6 +26,7 @@ from routing.deadline import Deadline
 from routing.greedy import one_window_deliveries
 from routing.numba_cache import compiled_or_cached
 from routing.ortools_model import RoutingModel, SearchResult
+from routing.partition import short_stock
 from routing.picking import site_ready_times
 from routing.timing import StopRef
 from routing.tripls_days import BIG, BREAK, NEG, RELOAD, Instance, copy_days, new_days, retime
@@ -157,8 +158,16 @@ class TripSearch:
 
     def days(self) -> tuple[dict[int, list[StopRef]], dict[int, tuple[int, ...]]]:
         """The best days as the OR-Tools model reads them: each used courier's stops and where its trips start."""
+        best = self.result()
+        return best.routes, best.reloads
+
+    def result(self) -> SearchResult:
+        """The best days as a search result (status ``DAY_SEARCH``): each used courier's stops, where its trips start
+        and where it takes each break, as :func:`routing.timing.time_route` takes them (before the leg to the
+        first stop after it, or at the site before the trip that stop starts)."""
         routes: dict[int, list[StopRef]] = {}
         reloads: dict[int, tuple[int, ...]] = {}
+        breaks: dict[int, tuple[int, ...]] = {}
         days = self.best
         for r, c in enumerate(self.couriers):
             sequence = days.g[r, : days.m[r]].tolist()
@@ -166,33 +175,16 @@ class TripSearch:
                 continue
             stops: list[StopRef] = []
             cuts: list[int] = []
+            at = [0] * int(self.instance.nb[r])
             for x in sequence:
                 if x == RELOAD:
                     if stops:
                         cuts.append(len(stops))
-                elif x >= 0:
-                    stops.append((self.orders[x], "delivery"))
-            routes[c], reloads[c] = stops, tuple(cuts)
-        return routes, reloads
-
-    def result(self) -> SearchResult:
-        """The best days as a search result (status ``DAY_SEARCH``): each used courier's stops, where its trips start
-        and where it takes each break, as :func:`routing.timing.time_route` takes them (before the leg to the
-        first stop after it, or at the site before the trip that stop starts)."""
-        routes, reloads = self.days()
-        breaks: dict[int, tuple[int, ...]] = {}
-        days = self.best
-        for r, c in enumerate(self.couriers):
-            if c not in routes:
-                continue
-            at = [0] * int(self.instance.nb[r])
-            served = 0
-            for x in days.g[r, : days.m[r]].tolist():
-                if x >= 0:
-                    served += 1
                 elif x < RELOAD:
-                    at[BREAK - x] = served
-            breaks[c] = tuple(at)
+                    at[BREAK - x] = len(stops)
+                else:
+                    stops.append((self.orders[x], "delivery"))
+            routes[c], reloads[c], breaks[c] = stops, tuple(cuts), tuple(at)
         return SearchResult(routes, self.objective(), 1, "DAY_SEARCH", reloads, breaks)
 
     def slots(self) -> dict[int, int]:
@@ -210,26 +202,22 @@ def _by_profile(table: Mapping[str, np.ndarray], profiles: list[str]) -> np.ndar
 
 
 def _short_stock(model: RoutingModel, orders: list[int], couriers: list[int]) -> tuple[np.ndarray, ...]:
-    """The stock the OR-Tools model caps (a site's item whose stock cannot cover every order that a courier of the
-    site could take) in :class:`Instance`'s arrays: each courier's stock row (one per site),
-    each order's units of the short items, each row's stock of them (``BIG`` where that site is not short)."""
-    problem = model.problem
-    sites = sorted({problem.couriers[c].site for c in couriers})
-    demand: dict[tuple[int, str], int] = {}
-    for o in orders:
-        for site in {problem.couriers[c].site for c in model.allowed[o] if c in couriers}:
-            for item, qty in problem.orders[o].items.items():
-                demand[site, item] = demand.get((site, item), 0) + qty
-    short = {key for key, qty in demand.items() if qty > problem.sites[key[0]].stock.get(key[1], 0)}
-    items = sorted({item for _, item in short})
-    stock = np.full((len(sites), max(1, len(items))), BIG, dtype=np.int64)
+    """The stock the OR-Tools model caps (:func:`routing.partition.short_stock` over the model's couriers) in
+    :class:`Instance`'s arrays: each courier's stock row (one per site), each order's units of the short items,
+    each row's stock of them (``BIG`` where that site is not short)."""
+    problem, ours = model.problem, set(couriers)
+    allowed = {o: [c for c in model.allowed[o] if c in ours] for o in orders}
+    short = short_stock(problem, orders, allowed)
+    row = {site: k for k, site in enumerate(sorted({problem.couriers[c].site for c in couriers}))}
+    column = {item: k for k, item in enumerate(sorted({item for _, item in short}))}
+    stock = np.full((len(row), max(1, len(column))), BIG, dtype=np.int64)
     for site, item in short:
-        stock[sites.index(site), items.index(item)] = problem.sites[site].stock.get(item, 0)
+        stock[row[site], column[item]] = problem.sites[site].stock.get(item, 0)
     needs = np.zeros((len(orders), stock.shape[1]), dtype=np.int64)
     for k, o in enumerate(orders):
-        for j, item in enumerate(items):
+        for item, j in column.items():
             needs[k, j] = problem.orders[o].items.get(item, 0)
-    rows = np.array([sites.index(problem.couriers[c].site) for c in couriers], dtype=np.int64)
+    rows = np.array([row[problem.couriers[c].site] for c in couriers], dtype=np.int64)
     return rows, needs, stock
 
 
